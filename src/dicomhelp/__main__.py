@@ -1,0 +1,4 @@
+from dicomhelp.cli import main
+
+if __name__ == "__main__":
+    main()

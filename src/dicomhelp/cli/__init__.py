@@ -1,0 +1,113 @@
+"""The ``dicomhelp`` command: a thin layer over the Python API.
+
+Each subcommand lives in its own module here and is imported only when it
+runs, so ``dicomhelp --help`` does not pay for pydicom or highdicom. To add a
+command, add one line to :data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib import import_module
+
+import click
+
+from dicomhelp import __version__
+from dicomhelp.errors import EXIT_INTERNAL, DicomHelpError
+
+# name -> (module, one-line help shown by `dicomhelp --help`)
+COMMANDS: dict[str, tuple[str, str]] = {}
+
+
+def register(name: str, module: str, summary: str) -> None:
+    COMMANDS[name] = (module, summary)
+
+
+register("tour", "dicomhelp.cli.tour", "Create, validate and show a full result set for a sample study.")
+register("dump", "dicomhelp.cli.dump", "Show what is inside DICOM files, as a tree of elements.")
+register("sr", "dicomhelp.cli.sr", "Show the content tree of a Structured Report.")
+
+
+class LazyGroup(click.Group):
+    """A group that imports a subcommand's module only when it is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(n for n, (mod, _) in COMMANDS.items() if _module_exists(mod))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, _summary = COMMANDS[name]
+        if not _module_exists(module):
+            return None
+        return import_module(module).command
+
+    # --help lists the summaries without importing any command module.
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(n, COMMANDS[n][1]) for n in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _module_exists(module: str) -> bool:
+    from importlib.util import find_spec
+
+    try:
+        return find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+EPILOG = """\b
+Examples:
+  dicomhelp tour --out study/        create a sample result set and show it
+  dicomhelp dump CT.dcm              what is in this file?
+  dicomhelp COMMAND --help           options and examples of a command
+
+\b
+Exit codes: 0 success; 1 the input has problems (unreadable file,
+validation errors); 2 usage error (bad option, bad spec, missing file);
+3 internal error (a bug: please report it).
+"""
+
+
+@click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="dicomhelp")
+def cli() -> None:
+    """dicomhelp: understand, check, modify and create DICOM files."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and map every error onto the exit-code table."""
+    try:
+        code = cli.main(args=argv, prog_name="dicomhelp", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("dicomhelp: aborted", err=True)
+        code = 130
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except DicomHelpError as exc:
+        click.echo(f"dicomhelp: error: {exc.one_line()}", err=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("dicomhelp: interrupted", err=True)
+        code = 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed: not an error of ours.
+        sys.stderr.close()
+        code = 0
+    except Exception as exc:  # a bug: one line, details only on request
+        if os.environ.get("DICOMHELP_DEBUG"):
+            raise
+        click.echo(
+            f"dicomhelp: internal error: {type(exc).__name__}: {exc} "
+            "(please report it; set DICOMHELP_DEBUG=1 for details)",
+            err=True,
+        )
+        code = EXIT_INTERNAL
+    sys.exit(code if isinstance(code, int) else 0)

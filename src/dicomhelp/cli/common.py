@@ -1,0 +1,52 @@
+"""Options and helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def uid_options(func: F) -> F:
+    """``--uid-root`` and ``--uid-seed``: the UID policy (see dicomhelp.uids)."""
+    func = click.option(
+        "--uid-seed",
+        envvar="DICOMHELP_UID_SEED",
+        default=None,
+        help="Derive UIDs deterministically from this secret and the inputs, so re-running "
+        "does not duplicate objects in a PACS. [env: DICOMHELP_UID_SEED]",
+    )(func)
+    func = click.option(
+        "--uid-root",
+        envvar="DICOMHELP_UID_ROOT",
+        default=None,
+        help="Your organisation's UID root; default: 2.25.<UUID> UIDs. [env: DICOMHELP_UID_ROOT]",
+    )(func)
+    return func
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")(func)
+
+
+def use_color(stream: Any = None) -> bool:
+    """Colour only on a terminal and never when NO_COLOR is set (no-color.org)."""
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def warn(message: str) -> None:
+    """One line on stderr, prefixed like every other dicomhelp diagnostic."""
+    click.echo(f"dicomhelp: {message}", err=True)
