@@ -27,6 +27,7 @@ def register(name: str, module: str, summary: str) -> None:
 register("tour", "dicomhelp.cli.tour", "Create, validate and show a full result set for a sample study.")
 register("dump", "dicomhelp.cli.dump", "Show what is inside DICOM files, as a tree of elements.")
 register("sr", "dicomhelp.cli.sr", "Show the content tree of a Structured Report.")
+register("create", "dicomhelp.cli.create", "Create SC, PDF, SR, GSPS objects or a whole result set.")
 
 
 class LazyGroup(click.Group):

@@ -1,0 +1,46 @@
+"""The built-in sample study: a small CT series made from pydicom's CT_small.dcm.
+
+The tour, the guide and the tests derive results from it. Each call gives the
+study fresh UIDs (deterministic with a seeded UID policy), so an output folder
+is a self-contained study that can be imported next to others.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dicomhelp.io import sample_file, write_atomic
+from dicomhelp.uids import UIDPolicy
+
+SLICES = 4
+SLICE_SPACING_MM = 5.0
+
+
+def make_sample_study(out_dir: str | Path, *, slices: int = SLICES, uid_policy: UIDPolicy | None = None) -> list[Path]:
+    """Write a CT series of ``slices`` images into ``out_dir``; return their paths in slice order."""
+    from pydicom import dcmread
+
+    policy = uid_policy or UIDPolicy.from_env()
+    template = dcmread(sample_file("CT_small.dcm"))
+    study_uid = policy.new("sample-study")
+    series_uid = policy.new("sample-series", study_uid)
+    frame_uid = policy.new("sample-frame-of-reference", study_uid)
+    out = Path(out_dir)
+    paths = []
+    for i in range(slices):
+        ds = template.copy()
+        ds.StudyInstanceUID = study_uid
+        ds.SeriesInstanceUID = series_uid
+        ds.FrameOfReferenceUID = frame_uid
+        ds.SOPInstanceUID = policy.new("sample-instance", series_uid, i + 1)
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        ds.InstanceNumber = i + 1
+        ds.AccessionNumber = "DH0001"
+        ds.StudyDescription = "Sample CT study (dicomhelp)"
+        ds.SeriesDescription = "Sample CT series"
+        ds.BodyPartExamined = "CHEST"
+        x, y, z = (float(v) for v in template.ImagePositionPatient)
+        ds.ImagePositionPatient = [x, y, z + i * SLICE_SPACING_MM]
+        ds.SliceLocation = float(template.SliceLocation) + i * SLICE_SPACING_MM
+        paths.append(write_atomic(ds, out / f"CT{i + 1:04d}.dcm"))
+    return paths
