@@ -1,0 +1,535 @@
+"""The compression policy: which transfer syntaxes, how frames are encoded, what lossy objects must say.
+
+pydicom's encoders (pylibjpeg-rle, pyjpegls, pylibjpeg-openjpeg) turn one frame
+into a codestream; everything around that is done here:
+
+- frames are encoded in parallel by *forked* worker processes that inherit the
+  frame array (threads do not help: openjpeg crashes with two encoding threads
+  and pyjpegls holds the GIL), streamed back in order, so memory stays at the
+  input plus the compressed output;
+- the fragments are encapsulated without copying them (Basic Offset Table, or
+  the Extended Offset Table when 32-bit offsets no longer fit);
+- colour JPEG 2000 is written YBR_RCT (lossless) / YBR_ICT (lossy), never RGB;
+- lossy output gets what PS3.3 C.7.6.1.1.5 demands: Lossy Image Compression
+  "01" (never reset), Lossy Image Compression Ratio and Method appended per
+  step, Image Type value 1 DERIVED, Derivation Code 113040 and a new SOP
+  Instance UID (the caller passes it), plus a Source Image Sequence item with
+  purpose 121320 pointing at the uncompressed predecessor when there is one.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dicomhelp.errors import InputError, SpecError, UsageError
+
+if TYPE_CHECKING:
+    import numpy as np
+    from pydicom import Dataset
+
+EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1"
+RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+JPEG_LS_LOSSLESS = "1.2.840.10008.1.2.4.80"
+JPEG_LS_NEAR_LOSSLESS = "1.2.840.10008.1.2.4.81"
+JPEG_2000_LOSSLESS = "1.2.840.10008.1.2.4.90"
+JPEG_2000 = "1.2.840.10008.1.2.4.91"
+# Basic Offset Table entries are 32-bit: beyond this the Extended Offset Table is needed.
+MAX_BOT_OFFSET = 0xFFFFFFFF
+# Source syntaxes whose pixels have already lost information (JPEG baseline/extended, JPEG-LS
+# near-lossless, JPEG 2000 and HTJ2K that may be lossy).
+LOSSY_SOURCE_SYNTAXES = {
+    "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.81",
+    "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.93", "1.2.840.10008.1.2.4.203",
+}
+
+
+@dataclass(frozen=True)
+class Syntax:
+    name: str
+    uid: str
+    lossy: bool
+    method: str | None  # Lossy Image Compression Method (0028,2114) when lossy
+    description: str
+
+
+SYNTAXES: dict[str, Syntax] = {
+    s.name: s
+    for s in (
+        Syntax("none", EXPLICIT_VR_LITTLE_ENDIAN, False, None, "uncompressed, explicit VR little endian"),
+        Syntax("rle-lossless", RLE_LOSSLESS, False, None, "RLE lossless: fast, modest gain, any viewer"),
+        Syntax("jpeg-ls-lossless", JPEG_LS_LOSSLESS, False, None, "JPEG-LS lossless: best speed/size balance"),
+        Syntax("jpeg-ls-near-lossless", JPEG_LS_NEAR_LOSSLESS, True, "ISO_14495_1",
+               "JPEG-LS near-lossless: every pixel within --max-error of the original"),
+        Syntax("jpeg2000-lossless", JPEG_2000_LOSSLESS, False, None, "JPEG 2000 lossless: small, slow"),
+        Syntax("jpeg2000", JPEG_2000, True, "ISO_15444_1", "JPEG 2000 lossy at --ratio or --psnr"),
+    )
+}
+ALIASES = {"explicit-vr-little-endian": "none", "explicit": "none", "uncompressed": "none", "rle": "rle-lossless",
+           "jpeg-ls": "jpeg-ls-lossless", "jpeg2000-lossy": "jpeg2000"}
+BY_UID = {s.uid: s for s in SYNTAXES.values()}
+
+
+def syntax_by_name(name: str) -> Syntax:
+    """A syntax by its dicomhelp name, an alias or its UID."""
+    key = name.strip().lower()
+    key = ALIASES.get(key, key)
+    if key in SYNTAXES:
+        return SYNTAXES[key]
+    if name.strip() in BY_UID:
+        return BY_UID[name.strip()]
+    raise UsageError(f"unsupported transfer syntax '{name}'", hint="choose one of " + ", ".join(SYNTAXES))
+
+
+@dataclass(frozen=True)
+class Compression:
+    """How to compress: a syntax name and its parameters (``--compression``, ``--ratio``, ...)."""
+
+    name: str = "none"
+    ratio: float | None = None  # JPEG 2000 lossy: target compression ratio (>= 1)
+    psnr: float | None = None  # JPEG 2000 lossy: target PSNR in dB
+    max_error: int | None = None  # JPEG-LS near-lossless: NEAR parameter (>= 1)
+    workers: int | None = None  # encoding processes; None: all cores when it pays off
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", syntax_by_name(self.name).name)
+        s = self.syntax
+        if self.ratio is not None and self.psnr is not None:
+            raise UsageError("give either --ratio or --psnr, not both")
+        if (self.ratio is not None or self.psnr is not None) and s.name != "jpeg2000":
+            raise UsageError("--ratio and --psnr apply to --compression jpeg2000 only")
+        if self.max_error is not None and s.name != "jpeg-ls-near-lossless":
+            raise UsageError("--max-error applies to --compression jpeg-ls-near-lossless only")
+        if self.ratio is not None and not self.ratio >= 1:
+            raise UsageError(f"--ratio {self.ratio} is below 1", hint="a compression ratio is >= 1, e.g. 10")
+        if self.psnr is not None and not self.psnr > 0:
+            raise UsageError(f"--psnr {self.psnr} must be positive (dB)")
+        if self.max_error is not None and not 1 <= self.max_error <= 255:
+            raise UsageError(f"--max-error {self.max_error} must be between 1 and 255")
+        if self.workers is not None and self.workers < 1:
+            raise UsageError("--workers must be at least 1")
+
+    @property
+    def syntax(self) -> Syntax:
+        return SYNTAXES[self.name]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | str | None, *, key: str = "compression") -> Compression:
+        """From a spec value: a name (``"jpeg2000-lossless"``) or ``{name, ratio, psnr, max_error}``."""
+        if data is None:
+            return cls()
+        if isinstance(data, str):
+            data = {"name": data}
+        if not isinstance(data, Mapping):
+            raise SpecError("must be a syntax name or a mapping", source=key)
+        known = {"name", "ratio", "psnr", "max_error", "workers"}
+        for k in data:
+            if k not in known:
+                raise SpecError(f"unknown key (known: {', '.join(sorted(known))})", source=f"{key}.{k}")
+        try:
+            return cls(**dict(data))
+        except UsageError as exc:
+            raise SpecError(exc.message, source=key, hint=exc.hint) from None
+        except TypeError as exc:
+            raise SpecError(str(exc), source=key) from None
+
+
+@dataclass(frozen=True)
+class PixelFormat:
+    """The Image Pixel description the encoders need."""
+
+    rows: int
+    columns: int
+    samples_per_pixel: int
+    bits_allocated: int
+    bits_stored: int
+    pixel_representation: int
+    photometric_interpretation: str
+
+    @classmethod
+    def of(cls, ds: Dataset) -> PixelFormat:
+        return cls(int(ds.Rows), int(ds.Columns), int(ds.SamplesPerPixel), int(ds.BitsAllocated),
+                   int(ds.BitsStored), int(ds.PixelRepresentation), str(ds.PhotometricInterpretation))
+
+
+@dataclass
+class CompressionReport:
+    """What compressing did: sizes, and for lossy syntaxes how far the pixels moved."""
+
+    syntax: str
+    transfer_syntax_uid: str
+    frames: int
+    uncompressed_bytes: int
+    compressed_bytes: int
+    lossy: bool
+    psnr_db: float | None = None  # over all frames; None when lossless or identical
+    max_error: int | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.uncompressed_bytes / self.compressed_bytes if self.compressed_bytes else 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"syntax": self.syntax, "transfer_syntax_uid": self.transfer_syntax_uid, "frames": self.frames,
+                "uncompressed_bytes": self.uncompressed_bytes, "compressed_bytes": self.compressed_bytes,
+                "ratio": round(self.ratio, 2), "lossy": self.lossy, "psnr_db": self.psnr_db,
+                "max_error": self.max_error}
+
+    def summary(self) -> str:
+        text = f"{self.syntax}: {self.frames} frame(s), {self.uncompressed_bytes} -> {self.compressed_bytes} bytes " \
+               f"(ratio {self.ratio:.2f})"
+        if self.lossy:
+            psnr = "inf" if self.psnr_db is None else f"{self.psnr_db:.2f}"
+            text += f", lossy: PSNR {psnr} dB, max error {self.max_error}"
+        return text
+
+
+# --- encoding frames ---------------------------------------------------------------------------
+
+# Set in the parent right before forking, so workers read the frames without pickling them.
+_JOB: dict[str, Any] = {}
+
+
+def _encoder_kwargs(fmt: PixelFormat, compression: Compression) -> dict[str, Any]:
+    photometric = fmt.photometric_interpretation
+    if compression.syntax.uid in (JPEG_2000_LOSSLESS, JPEG_2000) and fmt.samples_per_pixel == 3:
+        # The codestream's multiple-component transform is what YBR_RCT/YBR_ICT declare.
+        photometric = "YBR_RCT" if compression.syntax.uid == JPEG_2000_LOSSLESS else "YBR_ICT"
+    kwargs: dict[str, Any] = {
+        "rows": fmt.rows, "columns": fmt.columns, "samples_per_pixel": fmt.samples_per_pixel,
+        "bits_allocated": fmt.bits_allocated, "bits_stored": fmt.bits_stored,
+        "pixel_representation": fmt.pixel_representation, "photometric_interpretation": photometric,
+        "number_of_frames": 1, "planar_configuration": 0,
+    }
+    if compression.name == "jpeg2000":
+        if compression.psnr is not None:
+            kwargs["j2k_psnr"] = [compression.psnr]
+        else:
+            kwargs["j2k_cr"] = [compression.ratio if compression.ratio is not None else 10.0]
+    if compression.name == "jpeg-ls-near-lossless":
+        kwargs["jls_error"] = compression.max_error if compression.max_error is not None else 2
+    return kwargs
+
+
+def output_photometric(fmt: PixelFormat, compression: Compression) -> str:
+    """The Photometric Interpretation the encoded object must declare."""
+    return str(_encoder_kwargs(fmt, compression)["photometric_interpretation"])
+
+
+def _plugin(uid: str) -> str:
+    # pylibjpeg-rle is several times faster than pydicom's numpy RLE encoder.
+    if uid == RLE_LOSSLESS:
+        from pydicom.pixels.encoders import RLELosslessEncoder
+
+        return "pylibjpeg" if "pylibjpeg" in RLELosslessEncoder.available_plugins else ""
+    return ""
+
+
+def _decode_frame(uid: str, data: bytes) -> np.ndarray:
+    import numpy as np
+
+    if uid in (JPEG_2000, JPEG_2000_LOSSLESS):
+        import openjpeg
+
+        return openjpeg.decode(data)
+    import jpeg_ls
+
+    return jpeg_ls.decode(np.frombuffer(data, dtype=np.uint8))
+
+
+def _encode_one(index: int) -> tuple[bytes, float, int]:
+    """Encode frame ``index`` of the job; for lossy syntaxes also measure the error."""
+    import numpy as np
+    from pydicom.pixels.encoders.base import get_encoder
+
+    frames = _JOB["frames"]
+    frame = np.ascontiguousarray(frames[index])
+    uid = _JOB["uid"]
+    data = get_encoder(uid).encode(frame, encoding_plugin=_JOB["plugin"], **_JOB["kwargs"])
+    sse, max_err = 0.0, 0
+    if _JOB["lossy"]:
+        decoded = _decode_frame(uid, data).reshape(frame.shape).astype(np.int64)
+        diff = decoded - frame.astype(np.int64)
+        sse = float(np.square(diff, dtype=np.float64).sum())
+        max_err = int(np.abs(diff).max()) if diff.size else 0
+    return data, sse, max_err
+
+
+def _worker_count(compression: Compression, frames: np.ndarray) -> int:
+    if compression.workers is not None:
+        return min(compression.workers, len(frames))
+    if len(frames) < 2 or frames.nbytes < 4 * 1024 * 1024 or not hasattr(os, "fork"):
+        return 1  # forking costs more than it saves on small objects
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, len(frames)))
+
+
+def encode_frames(frames: np.ndarray, fmt: PixelFormat, compression: Compression) -> Iterator[tuple[bytes, float, int]]:
+    """Yield ``(codestream, squared error sum, max error)`` per frame, in order.
+
+    ``frames`` has shape (frames, rows, columns[, samples]). With more than one
+    worker the frames are encoded by forked processes that inherit the array.
+    """
+    uid = compression.syntax.uid
+    _JOB.clear()
+    _JOB.update(frames=frames, uid=uid, kwargs=_encoder_kwargs(fmt, compression), plugin=_plugin(uid),
+                lossy=compression.syntax.lossy)
+    workers = _worker_count(compression, frames)
+    try:
+        if workers <= 1 or not hasattr(os, "fork"):
+            for i in range(len(frames)):
+                yield _encode_one(i)
+            return
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_encode_one, range(len(frames)), chunksize=1)
+    finally:
+        _JOB.clear()
+
+
+def check_encodable(fmt: PixelFormat, compression: Compression) -> None:
+    """Refuse combinations the encoders cannot write, with a message saying what to do."""
+    name = compression.name
+    if name == "none":
+        return
+    if fmt.bits_allocated == 1:
+        raise UsageError(f"1-bit (Single Bit) pixel data cannot be written as {name}",
+                         hint="use --compression none; single-bit data is already 8 pixels per byte")
+    if fmt.bits_allocated not in (8, 16) and name != "rle-lossless":
+        raise UsageError(f"{fmt.bits_allocated}-bit pixel data cannot be written as {name}",
+                         hint="use rle-lossless or none")
+    if fmt.samples_per_pixel == 3 and fmt.bits_allocated != 8 and name.startswith("jpeg2000"):
+        raise UsageError("JPEG 2000 here encodes 8-bit colour only", hint="use jpeg-ls-lossless or none")
+
+
+def compress_frames(ds: Dataset, frames: np.ndarray, compression: Compression) -> CompressionReport:
+    """Set Pixel Data of ``ds`` from ``frames`` in ``compression``'s syntax; return what it did.
+
+    ``ds`` must already describe the pixels (Image Pixel module). Lossy
+    attributes are not touched here: see :func:`mark_lossy`.
+    """
+    import numpy as np
+
+    fmt = PixelFormat.of(ds)
+    check_encodable(fmt, compression)
+    syntax = compression.syntax
+    uncompressed = _uncompressed_size(fmt, len(frames))
+    if syntax.name == "none":
+        set_native_pixels(ds, frames, fmt)
+        ds.file_meta.TransferSyntaxUID = syntax.uid
+        return CompressionReport(syntax.name, syntax.uid, len(frames), uncompressed, uncompressed, False)
+    fragments: list[bytes] = []
+    sse, max_err = 0.0, 0
+    try:
+        for data, frame_sse, frame_max in encode_frames(frames, fmt, compression):
+            fragments.append(data)
+            sse += frame_sse
+            max_err = max(max_err, frame_max)
+    except (ValueError, RuntimeError, TypeError) as exc:
+        raise InputError(f"the {syntax.name} encoder refused the pixels: {str(exc).splitlines()[0][:200]}") from None
+    _set_encapsulated(ds, fragments)
+    ds.PhotometricInterpretation = output_photometric(fmt, compression)
+    if fmt.samples_per_pixel > 1:
+        ds.PlanarConfiguration = 0
+    ds.file_meta.TransferSyntaxUID = syntax.uid
+    compressed = sum(len(f) for f in fragments)
+    report = CompressionReport(syntax.name, syntax.uid, len(frames), uncompressed, compressed, syntax.lossy)
+    if syntax.lossy:
+        report.max_error = max_err
+        peak = float((1 << fmt.bits_stored) - 1)
+        samples = int(np.prod(frames.shape))
+        mse = sse / samples if samples else 0.0
+        report.psnr_db = None if mse == 0 else round(float(10 * np.log10(peak * peak / mse)), 2)
+    return report
+
+
+def _uncompressed_size(fmt: PixelFormat, n_frames: int) -> int:
+    pixels = fmt.rows * fmt.columns * fmt.samples_per_pixel * n_frames
+    return (pixels + 7) // 8 if fmt.bits_allocated == 1 else pixels * (fmt.bits_allocated // 8)
+
+
+def set_native_pixels(ds: Dataset, frames: np.ndarray, fmt: PixelFormat | None = None) -> None:
+    """Uncompressed Pixel Data (OB for 8-bit and 1-bit, OW otherwise), padded to even length."""
+    import numpy as np
+
+    fmt = fmt or PixelFormat.of(ds)
+    if fmt.bits_allocated == 1:
+        from pydicom.pixels import pack_bits
+
+        # Frames are packed back to back, without padding between them (PS3.5 8.1.1).
+        data = pack_bits(np.ascontiguousarray(frames).astype(np.uint8).ravel(), pad=True)
+        vr = "OB"
+    else:
+        dtype = {8: "u1", 16: "u2", 32: "u4"}[fmt.bits_allocated]
+        if fmt.pixel_representation:
+            dtype = dtype.replace("u", "i")
+        data = np.ascontiguousarray(frames, dtype=np.dtype(dtype).newbyteorder("<")).tobytes()
+        if len(data) % 2:
+            data += b"\x00"
+        vr = "OB" if fmt.bits_allocated == 8 else "OW"
+    ds.PixelData = data
+    ds["PixelData"].VR = vr
+    if fmt.samples_per_pixel > 1:
+        ds.PlanarConfiguration = 0
+    for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
+        if keyword in ds:
+            del ds[keyword]
+
+
+def _set_encapsulated(ds: Dataset, fragments: list[bytes]) -> None:
+    from pydicom.encaps import encapsulate_buffer, encapsulate_extended_buffer
+
+    buffers: list[Any] = [io.BytesIO(f) for f in fragments]
+    total = sum(len(f) + 8 + (len(f) % 2) for f in fragments)
+    for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
+        if keyword in ds:
+            del ds[keyword]
+    if total > MAX_BOT_OFFSET:
+        # 32-bit offsets would overflow: an empty BOT and the 64-bit Extended Offset Table.
+        value, eot, eot_lengths = encapsulate_extended_buffer(buffers)
+        ds.ExtendedOffsetTable = eot
+        ds.ExtendedOffsetTableLengths = eot_lengths
+    else:
+        value = encapsulate_buffer(buffers, has_bot=len(fragments) > 1)
+    ds.PixelData = value
+    ds["PixelData"].VR = "OB"
+    ds["PixelData"].is_undefined_length = True
+
+
+# --- what lossy objects must say ------------------------------------------------------------------
+
+LOSSY_COMPRESSION_CODE = ("113040", "DCM", "Lossy Compression")
+UNCOMPRESSED_PREDECESSOR_CODE = ("121320", "DCM", "Uncompressed predecessor")
+
+
+def code_item(value: str, scheme: str, meaning: str) -> Dataset:
+    from pydicom import Dataset as _Dataset
+
+    item = _Dataset()
+    item.CodeValue = value
+    item.CodingSchemeDesignator = scheme
+    item.CodeMeaning = meaning
+    return item
+
+
+def mark_lossy(ds: Dataset, report: CompressionReport, *, predecessor: Dataset | None = None) -> None:
+    """Record one lossy compression step (PS3.3 C.7.6.1.1.5) on ``ds``.
+
+    ``predecessor`` is the instance the pixels came from, referenced with
+    purpose 121320 when it was not lossy itself. The caller gives ``ds`` a
+    new SOP Instance UID.
+    """
+    from pydicom import Dataset as _Dataset
+
+    method = SYNTAXES[report.syntax].method
+    was_lossy = predecessor is not None and str(predecessor.get("LossyImageCompression", "")) == "01"
+    ds.LossyImageCompression = "01"
+    ratios = _as_list(ds.get("LossyImageCompressionRatio"))
+    methods = _as_list(ds.get("LossyImageCompressionMethod"))
+    # Each step appends its own ratio and method (the values are parallel lists).
+    while len(methods) < len(ratios):
+        methods.append("")
+    ratios.append(f"{report.ratio:.4g}")
+    methods.append(method or "")
+    ds.LossyImageCompressionRatio = ratios
+    ds.LossyImageCompressionMethod = methods
+    image_type = [str(v) for v in _as_list(ds.get("ImageType"))] or ["DERIVED", "SECONDARY"]
+    image_type[0] = "DERIVED"
+    if len(image_type) == 1:
+        image_type.append("SECONDARY")
+    ds.ImageType = image_type
+    codes = list(ds.get("DerivationCodeSequence", []))
+    if not any(getattr(c, "CodeValue", None) == LOSSY_COMPRESSION_CODE[0] for c in codes):
+        codes.append(code_item(*LOSSY_COMPRESSION_CODE))
+    ds.DerivationCodeSequence = codes
+    if predecessor is not None and not was_lossy:
+        ref = _Dataset()
+        ref.ReferencedSOPClassUID = predecessor.SOPClassUID
+        ref.ReferencedSOPInstanceUID = predecessor.SOPInstanceUID
+        ref.PurposeOfReferenceCodeSequence = [code_item(*UNCOMPRESSED_PREDECESSOR_CODE)]
+        items = [i for i in ds.get("SourceImageSequence", [])
+                 if i.get("ReferencedSOPInstanceUID") != predecessor.SOPInstanceUID]
+        ds.SourceImageSequence = [*items, ref]
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None or value == "":
+        return []
+    from pydicom.multival import MultiValue
+
+    if isinstance(value, (list, tuple, MultiValue)):
+        return list(value)
+    return [value]
+
+
+# --- transcoding existing files -------------------------------------------------------------------
+
+
+@dataclass
+class TranscodeResult:
+    dataset: Dataset
+    report: CompressionReport
+    new_instance: bool  # lossy output is a new instance with a new SOP Instance UID
+    notes: list[str] = field(default_factory=list)
+
+
+def decode_frames(ds: Dataset, source: str = "input") -> np.ndarray:
+    """All frames as (frames, rows, columns[, samples]); colour converted to RGB when it was YCbCr."""
+    import numpy as np
+
+    if "PixelData" not in ds:
+        raise InputError("has no Pixel Data: it is not an image", source=source)
+    try:
+        arr = ds.pixel_array
+    except (NotImplementedError, RuntimeError, ValueError, AttributeError, KeyError, TypeError) as exc:
+        raise InputError(f"pixel data cannot be decoded: {str(exc).splitlines()[0][:200]}", source=source) from None
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    samples = int(ds.SamplesPerPixel)
+    shape = (frames, int(ds.Rows), int(ds.Columns)) + ((samples,) if samples > 1 else ())
+    return np.ascontiguousarray(arr.reshape(shape))
+
+
+def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], str],
+              source: str = "input") -> TranscodeResult:
+    """Re-encode ``ds`` (read with its pixels) into ``compression``'s syntax.
+
+    Lossless targets keep the SOP Instance UID (the pixels are unchanged);
+    a lossy target makes a new instance with ``new_uid()`` and the lossy
+    attributes, referencing its predecessor.
+    """
+    import copy
+
+    if "FloatPixelData" in ds or "DoubleFloatPixelData" in ds:
+        raise InputError("float pixel data cannot be transcoded", source=source)
+    source_syntax = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", ""))
+    if source_syntax in LOSSY_SOURCE_SYNTAXES and "LossyImageCompression" not in ds:
+        # Once lossy, always lossy: a lossless re-encoding must not hide it.
+        ds.LossyImageCompression = "01"
+    predecessor = copy.copy(ds) if compression.syntax.lossy else None
+    frames = decode_frames(ds, source)
+    notes: list[str] = []
+    old_pi = str(ds.PhotometricInterpretation)
+    if int(ds.SamplesPerPixel) == 3 and old_pi != "RGB":
+        notes.append(f"colour decoded from {old_pi} to RGB")
+        ds.PhotometricInterpretation = "RGB"
+    elif old_pi.startswith("YBR"):
+        ds.PhotometricInterpretation = "MONOCHROME2"
+    if "PixelData" in ds:
+        del ds["PixelData"]  # the decoded frames replace it: keeps memory at one copy
+    try:
+        report = compress_frames(ds, frames, compression)
+    except UsageError as exc:
+        raise UsageError(exc.message, source=source, hint=exc.hint) from None
+    if ds.get("NumberOfFrames") is not None:
+        ds.NumberOfFrames = len(frames)
+    new_instance = compression.syntax.lossy
+    if new_instance:
+        uid = new_uid()
+        mark_lossy(ds, report, predecessor=predecessor)
+        ds.SOPInstanceUID = uid
+        ds.file_meta.MediaStorageSOPInstanceUID = uid
+    return TranscodeResult(ds, report, new_instance, notes)

@@ -1,0 +1,45 @@
+"""Reading the source study a created object derives from (``--source FILE|DIR``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from dicomhelp.errors import InputError
+from dicomhelp.io import iter_files, read_file
+
+if TYPE_CHECKING:
+    from pydicom import Dataset
+
+
+def load_sources(paths: Iterable[str | os.PathLike[str]]) -> list[Dataset]:
+    """Headers of every DICOM file under ``paths`` (pixels not loaded), sorted by series and instance.
+
+    A file given by name must be DICOM; in a folder, non-DICOM files (and
+    DICOMDIR indexes) are skipped so a folder straight from a CD works.
+    """
+    datasets: list[Dataset] = []
+    for raw in paths:
+        explicit = not os.path.isdir(raw)
+        for path in iter_files([raw]):
+            try:
+                ds = read_file(path).dataset
+            except InputError:
+                if explicit:
+                    raise
+                continue
+            if str(ds.get("MediaStorageSOPClassUID", "")) == "1.2.840.10008.1.3.10" or "SOPInstanceUID" not in ds:
+                if explicit:
+                    raise InputError("is not a composite instance (no SOP Instance UID)", source=str(path))
+                continue
+            datasets.append(ds)
+    if not datasets:
+        raise InputError("no DICOM files found in the source", source=", ".join(map(str, paths)))
+    datasets.sort(key=lambda d: (str(d.get("SeriesInstanceUID", "")), int(d.get("InstanceNumber") or 0)))
+    return datasets
+
+
+def is_image(ds: Dataset) -> bool:
+    """An image instance: it has rows and columns (its pixels need not be loaded)."""
+    return "Rows" in ds and "Columns" in ds and "SOPClassUID" in ds
