@@ -1,0 +1,39 @@
+"""``dicomhelp render GSPS --image SRC -o preview.png``: see what a presentation state shows."""
+
+from __future__ import annotations
+
+import click
+
+from dicomhelp.cli.common import json_option, print_json
+
+EPILOG = """\b
+Example:
+  dicomhelp render findings-pr.dcm --image ct/CT0001.dcm -o preview.png
+  dicomhelp render findings-pr.dcm --image ct/CT0001.dcm -o big.png --scale 4
+
+\b
+Applies the modality LUT (rescale), the window (VOI) and the presentation
+LUT of the presentation state, its displayed area and rotation/flip, then
+draws its graphic and text annotations in their layers' colours.
+"""
+
+
+@click.command("render", epilog=EPILOG)
+@click.argument("gsps", type=click.Path(dir_okay=False))
+@click.option("--image", "image", required=True, type=click.Path(dir_okay=False),
+              help="An image the presentation state references.")
+@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False), help="Output PNG file.")
+@click.option("--frame", default=1, show_default=True, type=click.IntRange(min=1), help="Frame of a multi-frame image.")
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="Enlarge the preview (whole pixels) so small images and text are readable.")
+@json_option
+def command(gsps: str, image: str, out: str, frame: int, scale: int, as_json: bool) -> None:
+    """Render IMAGE through the presentation state GSPS into a PNG preview."""
+    from dicomhelp.display import render_file
+
+    rendering = render_file(gsps, image, out, frame=frame, scale=scale)
+    width, height = rendering.image.size
+    if as_json:
+        print_json({"file": out, "width": width, "height": height, "annotations": rendering.annotations})
+    else:
+        click.echo(f"wrote {out}: {width}×{height}, {rendering.annotations} annotation object(s) drawn")
