@@ -12,6 +12,8 @@ from dicomhelp.io import iter_files, read_file
 if TYPE_CHECKING:
     from pydicom import Dataset
 
+    from dicomhelp.create.base import Builder
+
 
 def load_sources(paths: Iterable[str | os.PathLike[str]]) -> list[Dataset]:
     """Headers of every DICOM file under ``paths`` (pixels not loaded), sorted by series and instance.
@@ -43,3 +45,22 @@ def load_sources(paths: Iterable[str | os.PathLike[str]]) -> list[Dataset]:
 def is_image(ds: Dataset) -> bool:
     """An image instance: it has rows and columns (its pixels need not be loaded)."""
     return "Rows" in ds and "Columns" in ds and "SOPClassUID" in ds
+
+
+def builder_for(source_paths: Iterable[str | os.PathLike[str]] | None, *, uid_root: str | None = None,
+                uid_seed: str | None = None, patient_name: str | None = None,
+                patient_id: str | None = None) -> Builder:
+    """The base builder a ``create`` command works with: derived from ``--source`` or a new study."""
+    from dicomhelp.create.base import Builder, Study
+    from dicomhelp.errors import UsageError
+    from dicomhelp.uids import UIDPolicy
+
+    policy = UIDPolicy.from_env(root=uid_root, seed=uid_seed)
+    paths = list(source_paths or [])
+    if paths:
+        if patient_name or patient_id:
+            raise UsageError("--patient-name/--patient-id apply without --source only",
+                             hint="a derived object keeps the source's patient")
+        return Builder(Study.from_source(*load_sources(paths)), uid_policy=policy)
+    kwargs = {k: v for k, v in (("patient_name", patient_name), ("patient_id", patient_id)) if v}
+    return Builder(Study.new(uid_policy=policy, **kwargs), uid_policy=policy)
