@@ -1,0 +1,145 @@
+"""The answers of the knowledge layer: small frozen records, tuples for lists.
+
+These are the API contract other parts of dicomhelp code against (see
+``dicomhelp.standard.Knowledge``); they are also what the compiled index pickles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+
+class _Compact:
+    """Pickle as a plain tuple of field values: the index holds ~100,000 of these."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class AttributeInfo(_Compact):
+    tag: int
+    keyword: str
+    name: str
+    vr: str
+    vm: str
+    retired: bool
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class ModuleUsage(_Compact):
+    module_id: str
+    name: str
+    usage: str  # "M" | "C" | "U" as printed in PS3.3 (NOT highdicom's swapped enum)
+    condition: str | None = None
+    information_entity: str | None = None
+
+
+@dataclass(frozen=True)
+class IODInfo(_Compact):
+    id: str
+    name: str
+    modules: tuple[ModuleUsage, ...]
+    description: str | None = None
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class ModuleAttribute(_Compact):
+    path: tuple[str, ...]  # keywords of the enclosing sequences, () at top level
+    keyword: str
+    tag: int
+    type: str  # "1" | "1C" | "2" | "2C" | "3"
+    condition: str | None = None
+    enumerated: tuple[str, ...] | None = None
+    defined_terms: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ModuleInfo(_Compact):
+    id: str
+    name: str
+    attributes: tuple[ModuleAttribute, ...]
+    description: str | None = None
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class UIDInfo(_Compact):
+    uid: str
+    name: str
+    kind: str  # "SOP Class", "Transfer Syntax", "Well-known SOP Instance", ...
+    retired: bool
+    keyword: str | None = None
+
+
+@dataclass(frozen=True)
+class VRInfo(_Compact):
+    name: str
+    meaning: str
+    max_length: int | None
+    charset: str
+    rules: str
+    example: str
+
+
+@dataclass(frozen=True)
+class CodeInfo(_Compact):
+    scheme: str
+    value: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class CIDInfo(_Compact):
+    number: int
+    name: str
+    members: tuple[CodeInfo, ...]
+    keyword: str | None = None
+
+
+@dataclass(frozen=True)
+class TIDRow(_Compact):
+    row: int
+    nesting_level: int  # 0 = top, 1 = ">", ...
+    relationship: str | None
+    value_type: str | None
+    concept: CodeInfo | None
+    vm: str
+    requirement: str  # "M" | "MC" | "U" | "UC"
+    condition: str | None = None
+    value_set: str | None = None
+    binding: str | None = None  # "B" | "D" | None
+    include_template: int | None = None
+    include_params: dict[str, Any] | None = None
+    concept_set: str | None = None  # concept name given as a value set or $parameter, e.g. "DCID 7021 ..."
+
+
+@dataclass(frozen=True)
+class TIDInfo(_Compact):
+    number: int
+    name: str
+    extensible: bool
+    rows: tuple[TIDRow, ...]
+    source: str | None = None
+    root: bool = False
+
+
+@dataclass(frozen=True)
+class SourceInfo(_Compact):
+    name: str
+    version: str
+    description: str
+
+
+@dataclass(frozen=True)
+class AttributeUse(_Compact):
+    """Where an attribute appears: a module (with its sequence path and type)."""
+
+    module_id: str
+    module_name: str
+    path: tuple[str, ...]
+    type: str
+    condition: str | None = None
