@@ -28,6 +28,7 @@ register("tour", "dicomhelp.cli.tour", "Create, validate and show a full result 
 register("dump", "dicomhelp.cli.dump", "Show what is inside DICOM files, as a tree of elements.")
 register("sr", "dicomhelp.cli.sr", "Show the content tree of a Structured Report.")
 register("create", "dicomhelp.cli.create", "Create SC, PDF, SR, GSPS objects or a whole result set.")
+register("validate", "dicomhelp.cli.validate", "Check files against the standard; say what is wrong and how to fix it.")
 register("transcode", "dicomhelp.cli.transcode", "Re-encode pixel data into another transfer syntax (RLE, JPEG-LS, JPEG 2000).")
 register("extract", "dicomhelp.cli.extract", "Write the document inside an Encapsulated PDF (or CDA, STL) object.")
 register("render", "dicomhelp.cli.render", "Render an image through a presentation state (GSPS) into a PNG.")

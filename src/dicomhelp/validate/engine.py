@@ -1,0 +1,251 @@
+"""The engine: read a file once, run every rule on it, collect the findings.
+
+Rules are functions ``check(ctx) -> Iterable[Finding]`` listed in
+:data:`RULES`; one failing rule becomes a finding, never a stopped run.
+:func:`validate_paths` walks folders and validates files in a process pool.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from dicomhelp.errors import DicomHelpError
+from dicomhelp.validate.findings import Finding, error, warning
+from dicomhelp.validate.report import FileReport, RunReport
+
+if TYPE_CHECKING:
+    from pydicom import Dataset
+
+    from dicomhelp.io import DicomFile
+
+MAX_DEPTH = 32  # sequences nested deeper than this are reported, not walked
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    """What to check. ``with_dciodvfy`` merges dciodvfy's findings (when installed)."""
+
+    with_dciodvfy: bool = False
+    max_depth: int = MAX_DEPTH
+    info: bool = True  # keep info findings (attributes not in the IOD, ...)
+
+
+@dataclass
+class Context:
+    """One file being validated: the dataset and what the rules share about it."""
+
+    file: DicomFile
+    options: ValidateOptions
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ds(self) -> Dataset:
+        return self.file.dataset
+
+    @cached_property
+    def sop_class_uid(self) -> str | None:
+        value = _text(self.ds, 0x00080016) or _text(getattr(self.ds, "file_meta", None), 0x00020002)
+        return value or None
+
+    @cached_property
+    def iod(self) -> Any:
+        from dicomhelp.validate.tables import tables
+
+        if not self.sop_class_uid:
+            return None
+        try:
+            return tables().iod_for_sop_class(self.sop_class_uid)
+        except Exception:  # noqa: BLE001 - an unknown class is reported by the iod rule
+            return None
+
+
+def _text(ds: Any, tag: int) -> str:
+    if ds is None or tag not in ds:
+        return ""
+    try:
+        value = ds[tag].value
+    except Exception:  # noqa: BLE001 - a broken value reads as absent here
+        return ""
+    return str(value).strip("\0 ") if value is not None else ""
+
+
+Rule = Callable[[Context], Iterable[Finding]]
+
+
+def _rules() -> list[tuple[str, Rule]]:
+    # Order matters: values reads the raw bytes before other rules convert them.
+    from dicomhelp.validate.rules import encoding, iod, pstate, sr, values
+
+    rules: list[tuple[str, Rule]] = [
+        ("encoding", encoding.check),
+        ("values", values.check),
+        ("iod", iod.check),
+        ("sr", sr.check),
+        ("pstate", pstate.check),
+    ]
+    try:  # the SR helper's template checks, when that module exists
+        from dicomhelp.validate import sr_templates  # type: ignore[attr-defined]
+
+        def templates(ctx: Context) -> Iterable[Finding]:
+            if ctx.sop_class_uid and _is_sr(ctx.sop_class_uid):
+                return sr_templates.check_sr_templates(ctx.ds) or []
+            return []
+
+        rules.append(("sr-templates", templates))
+    except ImportError:
+        pass
+    return rules
+
+
+def _is_sr(uid: str) -> bool:
+    return uid.startswith("1.2.840.10008.5.1.4.1.1.88.")
+
+
+def validate_file(path: str | os.PathLike[str], options: ValidateOptions | None = None) -> FileReport:
+    """Validate one file; unreadable input becomes a finding, never an exception."""
+    from dicomhelp.io import read_file
+
+    opts = options or ValidateOptions()
+    start = time.perf_counter()
+    report = FileReport(path=str(path))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dfile = read_file(path)
+            _validate_dataset(dfile, opts, report)
+    except DicomHelpError as exc:
+        report.findings.append(error("file.unreadable", exc.message, reference="PS3.10 7.1",
+                                     fix=exc.hint or "check that this is a complete DICOM file"))
+    except RecursionError:
+        report.findings.append(error("file.too-deep", "sequences are nested too deeply to read"))
+    if opts.with_dciodvfy:
+        from dicomhelp.validate.dciodvfy import run_dciodvfy
+
+        report.findings.extend(run_dciodvfy(path))
+    if not opts.info:
+        report.findings = [f for f in report.findings if f.severity.value != "info"]
+    report.findings = _dedupe(report.findings)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def validate_dataset(dfile: DicomFile, options: ValidateOptions | None = None) -> FileReport:
+    """Validate a dataset already read with :func:`dicomhelp.io.read_file`."""
+    report = FileReport(path=dfile.name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _validate_dataset(dfile, options or ValidateOptions(), report)
+    report.findings = _dedupe(report.findings)
+    return report
+
+
+def _validate_dataset(dfile: DicomFile, opts: ValidateOptions, report: FileReport) -> None:
+    ctx = Context(dfile, opts)
+    report.sop_class_uid = ctx.sop_class_uid
+    report.sop_class_name = _uid_name(ctx.sop_class_uid)
+    for name, rule in _rules():
+        try:
+            report.findings.extend(rule(ctx))
+        except RecursionError:
+            report.findings.append(error("file.too-deep", "sequences are nested too deeply to check",
+                                         fix="flatten the nesting; no standard IOD needs this depth"))
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the file
+            report.findings.append(warning(
+                f"{name}.not-checked",
+                f"the {name} checks could not run on this file ({type(exc).__name__}: {exc})",
+                fix="the file is probably damaged there; please report it if it is not",
+            ))
+    report.iod = ctx.iod.id if ctx.iod is not None else None
+    from dicomhelp.validate.rules.sets import instance_info
+
+    report.set_info = instance_info(ctx)
+
+
+def _uid_name(uid: str | None) -> str | None:
+    if not uid:
+        return None
+    from pydicom.uid import UID
+
+    name = UID(uid).name
+    return None if name == uid else name
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for f in findings:
+        key = (f.severity, f.rule, f.path, f.tag, f.sr_position, f.message, f.source)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _worker(args: tuple[str, ValidateOptions]) -> FileReport:
+    path, opts = args
+    try:
+        return validate_file(path, opts)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: the run goes on
+        return FileReport(path=path, findings=[error("file.not-checked", f"could not be validated: {exc}")])
+
+
+def validate_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    as_set: bool = False,
+    jobs: int | None = None,
+    options: ValidateOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunReport:
+    """Validate files and folders (walked recursively); ``jobs`` processes (default: all cores).
+
+    ``progress(done, total)`` is called after each file. With ``as_set`` the
+    files are also checked together (consistent patient/study/series
+    attributes, references that resolve inside the set).
+    """
+    from dicomhelp.io import iter_files
+
+    opts = options or ValidateOptions()
+    start = time.perf_counter()
+    files = [str(p) for p in iter_files(paths)]
+    n_jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+    reports = list(_run(files, opts, n_jobs, progress))
+    run = RunReport(files=reports)
+    if as_set:
+        from dicomhelp.validate.rules.sets import check_set
+
+        run.set_findings = list(check_set(reports))
+    run.seconds = time.perf_counter() - start
+    return run
+
+
+def _run(files: list[str], opts: ValidateOptions, jobs: int,
+         progress: Callable[[int, int], None] | None) -> Iterator[FileReport]:
+    total = len(files)
+    if jobs <= 1 or total < 8:
+        for i, path in enumerate(files, 1):
+            yield _worker((path, opts))
+            if progress:
+                progress(i, total)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Load the tables once before forking so every worker shares them.
+    from dicomhelp.validate.rules.iod import preload
+
+    preload()
+    method = "fork" if "fork" in mp.get_all_start_methods() else None
+    ctx = mp.get_context(method) if method else None
+    chunk = max(1, min(32, total // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        for i, report in enumerate(pool.map(_worker, [(p, opts) for p in files], chunksize=chunk), 1):
+            yield report
+            if progress:
+                progress(i, total)

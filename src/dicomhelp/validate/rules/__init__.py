@@ -1,0 +1,1 @@
+"""The validator's rules, one module per family; each exposes ``check(ctx)``."""
