@@ -330,7 +330,9 @@ def compress_frames(ds: Dataset, frames: np.ndarray, compression: Compression) -
             sse += frame_sse
             max_err = max(max_err, frame_max)
     except (ValueError, RuntimeError, TypeError) as exc:
-        raise InputError(f"the {syntax.name} encoder refused the pixels: {str(exc).splitlines()[0][:200]}") from None
+        detail = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        raise InputError(f"the {syntax.name} encoder refused the pixels: {detail[:300]}",
+                         hint="try another --compression") from None
     _set_encapsulated(ds, fragments)
     ds.PhotometricInterpretation = output_photometric(fmt, compression)
     if fmt.samples_per_pixel > 1:
