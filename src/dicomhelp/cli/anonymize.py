@@ -1,0 +1,151 @@
+"""``dicomhelp anonymize``: PS3.15 Basic Application Level Confidentiality Profile."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from dicomhelp.cli.common import json_option, print_json, warn
+
+EPILOG = """\b
+Examples:
+  dicomhelp anonymize CT.dcm anon.dcm
+  dicomhelp anonymize study/ anon/ --secret "$SECRET"      # same secret, same new UIDs
+  dicomhelp anonymize study/ anon/ --retain-longitudinal-modified-dates --clean-descriptors
+  dicomhelp anonymize study/ anon/ --option "Retain Patient Characteristics" --mapping uids.csv
+  dicomhelp anonymize study/ anon/ --set PatientID=SUBJ01 --set PatientName=Subject^01
+
+\b
+The action table is PS3.15 Table E.1-1 of the edition shown by --help-table.
+SR objects get Clean Structured Content and presentation states Clean
+Graphics unless --no-clean-sr / --no-clean-ps. An Encapsulated Document
+(PDF, CDA) is refused unless --replace-documents. Text burned into the pixels
+is not removed: images whose Burned In Annotation is YES or absent are named
+in a warning. Output files are named by their new SOP Instance UID (file names
+often identify the patient) unless --keep-names.
+
+\b
+Exit codes: 0 all written; 1 some input could not be de-identified (named on
+stderr, nothing written for it); 2 bad option or missing input.
+"""
+
+_OPTION_FLAGS = [
+    ("retain_safe_private", "Retain Safe Private Option (keeps the private elements named by --safe-private)."),
+    ("retain_uids", "Retain UIDs Option."),
+    ("retain_device_identity", "Retain Device Identity Option."),
+    ("retain_institution_identity", "Retain Institution Identity Option."),
+    ("retain_patient_characteristics", "Retain Patient Characteristics Option."),
+    ("retain_longitudinal_full_dates", "Retain Longitudinal Temporal Information with Full Dates Option."),
+    ("retain_longitudinal_modified_dates", "Retain Longitudinal Temporal Information with Modified Dates "
+     "Option (dates shifted by a per-patient offset from the secret)."),
+    ("clean_descriptors", "Clean Descriptors Option (keeps descriptions minus this file's identifying values)."),
+    ("clean_structured_content", "Clean Structured Content Option (default for SR)."),
+    ("clean_graphics", "Clean Graphics Option (default for presentation states)."),
+]
+
+
+def _option_flags(func):  # type: ignore[no-untyped-def]
+    for key, text in reversed(_OPTION_FLAGS):
+        func = click.option(f"--{key.replace('_', '-')}", key, is_flag=True, help=text)(func)
+    return func
+
+
+def _show_table(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from dicomhelp.edit.ps315 import load_table
+
+    table = load_table()
+    for key, text in table.source.items():
+        click.echo(f"{key}: {text}")
+    click.echo(f"rows: {len(table.exact) + len(table.repeating)} attributes, "
+               f"{sum(len(v) for v in table.content.values())} content item concepts")
+    ctx.exit(0)
+
+
+@click.command(epilog=EPILOG)
+@click.argument("source", type=click.Path(path_type=Path))
+@click.argument("output", type=click.Path(path_type=Path))
+@click.option("--option", "named_options", multiple=True, metavar="NAME",
+              help='An option by its standard name, e.g. "Retain UIDs" (repeatable).')
+@_option_flags
+@click.option("--no-clean-sr", is_flag=True, help="Do not apply Clean Structured Content to SR by default.")
+@click.option("--no-clean-ps", is_flag=True, help="Do not apply Clean Graphics to presentation states by default.")
+@click.option("--replace-documents", is_flag=True,
+              help="Accept that an Encapsulated Document (PDF, CDA) is replaced by a placeholder.")
+@click.option("--secret", envvar="DICOMHELP_DEID_SECRET", default=None,
+              help="Derive new UIDs, dummy Patient IDs and date shifts from this secret: the same secret "
+              "gives the same results in every run. Default: random for this run. [env: DICOMHELP_DEID_SECRET]")
+@click.option("--uid-root", envvar="DICOMHELP_UID_ROOT", default=None,
+              help="Your organisation's UID root for the new UIDs. [env: DICOMHELP_UID_ROOT]")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Also set an element afterwards.")
+@click.option("--delete", "deletes", multiple=True, metavar="PATH", help="Also delete an element.")
+@click.option("--keep", "keeps", multiple=True, metavar="PATH", help="Leave an element as it is (your decision).")
+@click.option("--edits", "edits_file", type=click.Path(path_type=Path), metavar="FILE.yaml",
+              help="Edits applied after the profile (keep: entries exempt elements from it).")
+@click.option("--safe-private", multiple=True, metavar="PATH",
+              help='A private element known to be safe, e.g. (0029,"SIEMENS CSA HEADER",08).')
+@click.option("--mapping", type=click.Path(path_type=Path), metavar="FILE.csv",
+              help="Write old -> new UIDs here. It re-identifies: keep it apart from the data.")
+@click.option("--keep-names", is_flag=True, help="Mirror the input file names instead of naming by new UID.")
+@click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0,
+              help="Processes for folders (default: one per core, at most 2).")
+@click.option("--help-table", is_flag=True, expose_value=False, is_eager=True, callback=_show_table,
+              help="Show the source and edition of the action table and exit.")
+@json_option
+def command(source: Path, output: Path, named_options: tuple[str, ...], no_clean_sr: bool, no_clean_ps: bool,
+            replace_documents: bool, secret: str | None, uid_root: str | None, sets: tuple[str, ...],
+            deletes: tuple[str, ...], keeps: tuple[str, ...], edits_file: Path | None,
+            safe_private: tuple[str, ...], mapping: Path | None, keep_names: bool, jobs: int, as_json: bool,
+            **flags: bool) -> None:
+    """De-identify a file or a folder by the PS3.15 Basic Profile and its options."""
+    from dicomhelp.edit import anonymize as an
+    from dicomhelp.edit.model import Action, Edit, load_edits, parse_assignment
+    from dicomhelp.edit.ps315 import option_key
+    from dicomhelp.paths import parse
+    from dicomhelp.uids import check_root
+
+    options = {key for key, on in flags.items() if on} | {option_key(n) for n in named_options}
+    edits: list[Edit] = load_edits(edits_file) if edits_file else []
+    edits += [parse_assignment(s, Action.SET) for s in sets]
+    edits += [Edit.delete(p) for p in deletes] + [Edit.keep(p) for p in keeps]
+    for p in safe_private:
+        parse(p)
+    settings = an.Settings(
+        secret=secret or an.new_secret(), options=frozenset(options), clean_sr=not no_clean_sr,
+        clean_ps=not no_clean_ps, replace_documents=replace_documents,
+        uid_root=check_root(uid_root) if uid_root else None, edits=tuple(edits), safe_private=safe_private)
+    jobs_list = an.plan_jobs(source, output, keep_names=keep_names)
+    results = an.run_jobs(jobs_list, settings, workers=jobs, progress=_progress(len(jobs_list), as_json))
+    failed = [r for r in results if r.error]
+    for r in results:
+        if r.error:
+            warn(f"error: {r.error}")
+        for w in r.warnings:
+            warn(f"warning: {r.source}: {w}")
+    if mapping is not None:
+        an.write_mapping(results, mapping)
+    if as_json:
+        print_json([{"source": r.source, "output": r.target, "options": r.options, "warnings": r.warnings,
+                     "error": r.error} for r in results])
+    else:
+        written = len(results) - len(failed)
+        click.echo(f"de-identified {written} file(s) into {output}"
+                   + (f"; {len(failed)} not de-identified (see errors above)" if failed else ""))
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+def _progress(total: int, quiet: bool):  # type: ignore[no-untyped-def]
+    """A counter on stderr when it is a terminal and there is more than a handful of files."""
+    if quiet or total < 10 or not sys.stderr.isatty():
+        return None
+    done = [0]
+
+    def tick(_outcome: object) -> None:
+        done[0] += 1
+        click.echo(f"\r{done[0]}/{total} files", nl=done[0] == total, err=True)
+
+    return tick

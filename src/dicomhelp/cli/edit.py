@@ -1,0 +1,114 @@
+"""``dicomhelp edit``: change elements of DICOM files without losing anything else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dicomhelp.cli.common import json_option, print_json, uid_options, warn
+
+EPILOG = """\b
+Examples:
+  dicomhelp edit CT.dcm --set PatientName=Doe^Jane -o out.dcm
+  dicomhelp edit CT.dcm --set StudyDate=2024-03-01 --delete PatientBirthDate --in-place
+  dicomhelp edit study/ --set 'ReferencedStudySequence[*].ReferencedSOPInstanceUID=1.2.3' -o edited/
+  dicomhelp edit CT.dcm --insert 'OtherPatientIDsSequence[0].PatientID=X1' --dry-run
+  dicomhelp edit CT.dcm --edits changes.yaml -o out.dcm
+
+\b
+PATH is an element path as `dump --paths` prints it: a keyword, a tag
+(0010,0010), a private element by its creator (0029,"SIEMENS CSA HEADER",10),
+items 0-based with [*] for all. Multiple values are separated by \\.
+VALUE is checked against the element's VR and VM before anything is written.
+For a new private element give the VR: --set '(0029,"ME",10):LO=text'.
+
+\b
+Exit codes: 0 written; 1 unreadable input; 2 bad path, value or option
+(nothing is written).
+"""
+
+
+@click.command(epilog=EPILOG)
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Set an element (added if absent).")
+@click.option("--insert", "inserts", multiple=True, metavar="PATH=VALUE",
+              help="Add an element, creating sequences and items on the way; fails if it exists.")
+@click.option("--delete", "deletes", multiple=True, metavar="PATH", help="Remove an element.")
+@click.option("--empty", "empties", multiple=True, metavar="PATH", help="Keep an element with an empty value.")
+@click.option("--replace-uid", "replace_uids", multiple=True, metavar="PATH",
+              help="Replace a UID by a new one (the same new one for the same old UID in this run).")
+@click.option("--edits", "edits_file", type=click.Path(path_type=Path), metavar="FILE.yaml",
+              help="A list of edits: {set: PATH, value: V}, {delete: PATH}, {insert: ...}, {empty: ...}.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Output file (or folder for a folder); default: NAME-edited.dcm / FOLDER-edited/.")
+@click.option("--in-place", is_flag=True, help="Replace the input files (atomically: never half-written).")
+@click.option("--dry-run", is_flag=True, help="Print the differences; write nothing.")
+@uid_options
+@json_option
+def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], deletes: tuple[str, ...],
+            empties: tuple[str, ...], replace_uids: tuple[str, ...], edits_file: Path | None,
+            output: Path | None, in_place: bool, dry_run: bool, uid_root: str | None, uid_seed: str | None,
+            as_json: bool) -> None:
+    """Change elements of a DICOM file or of every file in a folder."""
+    from dicomhelp.edit.files import edit_file
+    from dicomhelp.edit.model import Action, Edit, UIDMapper, load_edits, parse_assignment
+    from dicomhelp.errors import DicomHelpError, UsageError
+    from dicomhelp.io import iter_files
+    from dicomhelp.uids import UIDPolicy
+
+    edits: list[Edit] = []
+    if edits_file is not None:
+        edits.extend(load_edits(edits_file))
+    edits += [parse_assignment(s, Action.SET) for s in sets]
+    edits += [parse_assignment(s, Action.INSERT) for s in inserts]
+    edits += [Edit.delete(p) for p in deletes]
+    edits += [Edit.empty(p) for p in empties]
+    edits += [Edit.replace_uid(p) for p in replace_uids]
+    if not edits:
+        raise UsageError("no edit given", hint="use --set, --insert, --delete, --empty, --replace-uid or --edits")
+    if in_place and output is not None:
+        raise UsageError("give either -o or --in-place, not both")
+    if not source.exists():
+        raise UsageError("no such file or folder", source=str(source), hint="check the path")
+
+    files = list(iter_files([source]))
+    out_root = source
+    if source.is_dir():
+        out_root = source if in_place else (output or source.with_name(source.name + "-edited"))
+        targets = [out_root / f.relative_to(source) for f in files]
+    else:
+        default = source.with_name(f"{source.stem}-edited{source.suffix or '.dcm'}")
+        targets = [source if in_place else (output or default)]
+    uids = UIDMapper(UIDPolicy.from_env(uid_root, uid_seed))
+    report, failures = [], 0
+    for src, target in zip(files, targets):
+        try:
+            result = edit_file(src, target, edits, uids=uids, dry_run=dry_run)
+        except UsageError:
+            raise  # a bad path or value is wrong for every file: stop before writing more
+        except DicomHelpError as exc:
+            if not source.is_dir():
+                raise
+            failures += 1
+            warn(f"skipped: {exc.one_line()}")
+            continue
+        report.append({"file": str(src), "output": None if dry_run else str(target),
+                       "applied": [{"action": a.action, "path": a.path} for a in result.applied],
+                       "differences": [d.as_dict() for d in result.differences]})
+        if not as_json:
+            if dry_run:
+                click.echo(f"{src}:")
+                for d in result.differences:
+                    click.echo(f"  {d.line()}")
+                if not result.differences:
+                    click.echo("  (no change)")
+            elif not source.is_dir():
+                click.echo(f"wrote {target} ({len(result.applied)} change(s))")
+    if as_json:
+        print_json(report)
+    elif source.is_dir() and not dry_run:
+        where = source if in_place else out_root
+        click.echo(f"edited {len(report)} file(s) into {where}" + (f", {failures} skipped" if failures else ""))
+    if failures:
+        raise click.exceptions.Exit(1)
