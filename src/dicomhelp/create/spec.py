@@ -279,9 +279,18 @@ def _is_default(f: dataclasses.Field[Any], value: Any) -> bool:
 
 
 def dump_yaml(data: Any) -> str:
+    """YAML for people: keys in spec order, short lists of numbers (coordinates) on one line."""
     import yaml
 
-    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def _list(dumper: yaml.SafeDumper, value: list[Any]) -> Any:
+        flow = bool(value) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+
+    _Dumper.add_representer(list, _list)
+    return str(yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100))
 
 
 # ---------------------------------------------------------------- JSON Schema
