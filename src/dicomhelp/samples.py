@@ -39,8 +39,11 @@ def make_sample_study(out_dir: str | Path, *, slices: int = SLICES, uid_policy: 
         ds.StudyDescription = "Sample CT study (dicomhelp)"
         ds.SeriesDescription = "Sample CT series"
         ds.BodyPartExamined = "CHEST"
+        if "Laterality" in ds and not ds.Laterality:
+            del ds.Laterality  # Type 2C: absent for an unpaired body part (dciodvfy flags it empty)
         x, y, z = (float(v) for v in template.ImagePositionPatient)
-        ds.ImagePositionPatient = [x, y, z + i * SLICE_SPACING_MM]
-        ds.SliceLocation = float(template.SliceLocation) + i * SLICE_SPACING_MM
+        # Rounded: float noise (-60.699996999999996) would exceed the 16 characters of a DS.
+        ds.ImagePositionPatient = [x, y, round(z + i * SLICE_SPACING_MM, 6)]
+        ds.SliceLocation = round(float(template.SliceLocation) + i * SLICE_SPACING_MM, 6)
         paths.append(write_atomic(ds, out / f"CT{i + 1:04d}.dcm"))
     return paths
