@@ -28,6 +28,8 @@ register("tour", "dicomhelp.cli.tour", "Create, validate and show a full result 
 register("dump", "dicomhelp.cli.dump", "Show what is inside DICOM files, as a tree of elements.")
 register("sr", "dicomhelp.cli.sr", "Show the content tree of a Structured Report.")
 register("create", "dicomhelp.cli.create", "Create SC, PDF, SR, GSPS objects or a whole result set.")
+register("schema", "dicomhelp.cli.schema", "Print the JSON Schema of a creation spec (sr, ...).")
+register("explain", "dicomhelp.cli.explain", "Explain a keyword, tag, VR, UID, code, CID, TID, IOD or module in plain words.")
 register("edit", "dicomhelp.cli.edit", "Change elements of DICOM files (values checked, nothing else lost).")
 register("diff", "dicomhelp.cli.diff", "Show the element-level differences between two DICOM files.")
 register("anonymize", "dicomhelp.cli.anonymize", "De-identify files by the PS3.15 Basic Profile and its options.")

@@ -264,7 +264,8 @@ def _tid_row(r: list[Any]) -> TIDRow:
     params = r[9] if len(r) > 9 else None
     concept = concept_set = None
     if concept_text and concept_text.count("|") == 2:
-        concept = CodeInfo(*concept_text.split("|"))
+        value, scheme, meaning = concept_text.split("|")
+        concept = CodeInfo(scheme, value, meaning)
     else:
         concept_set = concept_text
     include = None

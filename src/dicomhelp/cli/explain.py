@@ -1,0 +1,50 @@
+"""``dicomhelp explain TERM``: what a keyword, tag, VR, UID, code, CID, TID, IOD or module means."""
+
+from __future__ import annotations
+
+import click
+
+from dicomhelp.cli.common import json_option, print_json
+
+EPILOG = """\b
+Examples:
+  dicomhelp explain PatientName            a keyword
+  dicomhelp explain "(0040,A010)"          a tag, also 0040A010 or 0040,A010
+  dicomhelp explain CS                     a value representation
+  dicomhelp explain 1.2.840.10008.5.1.4.1.1.88.22
+  dicomhelp explain DCM:121049             a code (or just 121049)
+  dicomhelp explain CID 7469               a context group
+  dicomhelp explain TID 1500               a template
+  dicomhelp explain "Enhanced SR"          an IOD (or a module name)
+  dicomhelp explain "ContentSequence[0].ConceptNameCodeSequence[0].CodeMeaning"
+  dicomhelp explain --sources              where the answers come from
+"""
+
+
+@click.command(epilog=EPILOG)
+@click.argument("term", nargs=-1)
+@json_option
+@click.option("--sources", is_flag=True, help="List the sources of the knowledge, with their versions.")
+def command(term: tuple[str, ...], as_json: bool, sources: bool) -> None:
+    """Explain a DICOM term in plain words, with links to the standard."""
+    from dicomhelp.errors import UsageError
+    from dicomhelp.standard.explain import explain, render
+
+    if sources:
+        from dicomhelp.standard import knowledge
+
+        found = knowledge().sources()
+        if as_json:
+            print_json([{"name": s.name, "version": s.version, "description": s.description} for s in found])
+        else:
+            for s in found:
+                click.echo(f"{s.name} {s.version}: {s.description}")
+        if not term:
+            return
+    if not term:
+        raise UsageError("nothing to explain", hint="dicomhelp explain --help shows examples")
+    answer = explain(" ".join(term))
+    if as_json:
+        print_json(answer)
+    else:
+        click.echo(render(answer))

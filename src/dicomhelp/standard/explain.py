@@ -1,0 +1,447 @@
+"""What ``dicomhelp explain TERM`` answers: resolve any term, describe it in plain words.
+
+:func:`explain` returns a JSON-ready dict (``kind`` plus the facts and links);
+:func:`render` turns it into the plain text the CLI prints. Both only use the
+knowledge layer, so a warm call reads a few rows of the index and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dicomhelp.errors import UsageError
+from dicomhelp.standard.knowledge import Knowledge, knowledge
+
+NEMA = "https://dicom.nema.org/medical/dicom/current/output/chtml"
+INNOLITICS = "https://dicom.innolitics.com/ciods"
+
+_UID_RE = re.compile(r"^\d+(\.\d+)+$")
+_SET_RE = re.compile(r"^(?:[BD])?(CID|TID)\s*-?\s*(\d+)$", re.I)
+_CODE_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_\-]*):(\S+)$")
+_TYPE_WORDS = {
+    "1": "required, must have a value",
+    "1C": "required under a condition, must have a value",
+    "2": "required, may be empty",
+    "2C": "required under a condition, may be empty",
+    "3": "optional",
+}
+_USAGE_WORDS = {"M": "mandatory", "C": "conditional", "U": "user option"}
+_MAX_USES = 8
+
+
+def explain(term: str, k: Knowledge | None = None) -> dict[str, Any]:
+    """Resolve ``term``; raises :class:`UsageError` with a "did you mean" hint when unknown."""
+    k = k or knowledge()
+    text = " ".join(term.split())
+    if not text:
+        raise UsageError("nothing to explain", hint="give a keyword, tag, VR, UID, code, CID, TID, IOD or module")
+    for resolver in (_as_set, _as_tag, _as_uid, _as_code, _as_vr, _as_keyword, _as_path, _as_iod, _as_module,
+                     _as_uid_keyword):
+        answer = resolver(k, text)
+        if answer is not None:
+            answer["term"] = term
+            return answer
+    raise UsageError(f"unknown term '{text}'", hint=_did_you_mean(k, text))
+
+
+# -- resolvers: each returns an answer or None ------------------------------------
+
+def _as_set(k: Knowledge, text: str) -> dict[str, Any] | None:
+    m = _SET_RE.match(text)
+    if not m:
+        return None
+    number = int(m.group(2))
+    if m.group(1).upper() == "CID":
+        info = k.cid(number)
+        if info is None:
+            raise UsageError(f"unknown context group CID {number}", hint="pydicom's code dictionary does not list it")
+        return {
+            "kind": "cid", "number": number, "name": info.name, "keyword": info.keyword,
+            "binding": k.cid_binding(number),
+            "members": [{"scheme": c.scheme, "value": c.value, "meaning": c.meaning} for c in info.members],
+            "links": {"PS3.16": f"{NEMA}/part16/sect_CID_{number}.html"},
+        }
+    tid = k.tid(number)
+    if tid is None:
+        raise UsageError(f"TID {number} is not among the templates dicomhelp knows",
+                         hint=f"known: {', '.join(str(n) for n in k.tids())}; see {NEMA}/part16/chapter_A.html")
+    rows = []
+    for r in tid.rows:
+        rows.append({
+            "row": r.row, "nesting_level": r.nesting_level, "relationship": r.relationship,
+            "value_type": r.value_type,
+            "concept": {"scheme": r.concept.scheme, "value": r.concept.value, "meaning": r.concept.meaning}
+            if r.concept else None,
+            "concept_set": r.concept_set, "vm": r.vm, "requirement": r.requirement, "condition": r.condition,
+            "value_set": r.value_set, "binding": r.binding, "include_template": r.include_template,
+            "include_params": r.include_params,
+        })
+    return {
+        "kind": "tid", "number": number, "name": tid.name, "extensible": tid.extensible, "root": tid.root,
+        "source": tid.source, "rows": rows,
+        "links": {"PS3.16": f"{NEMA}/part16/sect_TID_{number}.html"},
+    }
+
+
+def _as_tag(k: Knowledge, text: str) -> dict[str, Any] | None:
+    from dicomhelp.paths import parse_tag
+
+    tag = parse_tag(text)
+    if tag is None:
+        return None
+    answer = _attribute_answer(k, tag)
+    if answer is None:
+        raise UsageError(f"tag {_tag_text(tag)} is not in the data dictionary",
+                         hint="odd groups are private: their meaning is in the vendor's conformance statement")
+    return answer
+
+
+def _as_uid(k: Knowledge, text: str) -> dict[str, Any] | None:
+    if not _UID_RE.match(text):
+        return None
+    info = k.uid(text)
+    iod = k.iod_for_sop_class(text)
+    if info is None and iod is None:
+        hint = None
+        if text.startswith("2.25."):
+            hint = "2.25.<number> UIDs are generated from a UUID (dicomhelp's default for new objects)"
+        elif not text.startswith("1.2.840.10008."):
+            hint = "it is not a UID of the standard; an organisation's own root generated it"
+        raise UsageError(f"unknown UID '{text}'", hint=hint)
+    answer: dict[str, Any] = {
+        "kind": "uid", "uid": text, "name": info.name if info else None, "type": info.kind if info else "SOP Class",
+        "keyword": info.keyword if info else None, "retired": info.retired if info else False,
+        "links": {"PS3.6": f"{NEMA}/part06/chapter_A.html"},
+    }
+    if iod is not None:
+        answer["iod"] = {"id": iod.id, "name": iod.name}
+        answer["links"]["Innolitics"] = f"{INNOLITICS}/{iod.id}"
+    if info is not None and info.kind == "Transfer Syntax":
+        answer["links"]["PS3.5"] = f"{NEMA}/part05/chapter_10.html"
+    return answer
+
+
+def _as_code(k: Knowledge, text: str) -> dict[str, Any] | None:
+    m = _CODE_RE.match(text)
+    if m:
+        scheme, value = m.group(1), m.group(2)
+        schemes = [s for s in k.schemes_for_code_value(value) if s.lower() == scheme.lower()] or [scheme]
+    elif text.isdigit() or re.match(r"^[A-Z]\d{4,}$", text):
+        schemes = list(k.schemes_for_code_value(text))
+        value = text
+        if not schemes:
+            return None
+    else:
+        return None
+    for scheme in schemes:
+        info = k.code(scheme, value)
+        if info is not None:
+            groups = k.code_context_groups(scheme, value)
+            names = []
+            for number in groups:
+                cid = k.cid(number)
+                names.append({"cid": number, "name": cid.name if cid else None})
+            links = {}
+            if scheme == "DCM":
+                links["PS3.16"] = f"{NEMA}/part16/chapter_D.html#DCM_{value}"
+            elif scheme == "SCT":
+                links["SNOMED CT"] = f"https://browser.ihtsdotools.org/?perspective=full&conceptId1={value}"
+            elif scheme == "LN":
+                links["LOINC"] = f"https://loinc.org/{value}"
+            return {"kind": "code", "scheme": info.scheme, "value": info.value, "meaning": info.meaning,
+                    "context_groups": names, "also_in_schemes": [s for s in schemes if s != scheme],
+                    "links": links}
+    if m:
+        raise UsageError(f"unknown code {scheme}:{value}", hint="pydicom's code dictionary does not list it")
+    return None
+
+
+def _as_vr(k: Knowledge, text: str) -> dict[str, Any] | None:
+    if len(text) != 2 or k.attribute(text) is not None:
+        return None
+    info = k.vr(text)
+    if info is None:
+        return None
+    return {"kind": "vr", "name": info.name, "meaning": info.meaning, "max_length": info.max_length,
+            "charset": info.charset, "rules": info.rules, "example": info.example,
+            "links": {"PS3.5": f"{NEMA}/part05/sect_6.2.html"}}
+
+
+def _as_keyword(k: Knowledge, text: str) -> dict[str, Any] | None:
+    if not re.match(r"^[A-Za-z][A-Za-z0-9]*$", text):
+        return None
+    info = k.attribute(text)
+    return _attribute_answer(k, info.tag) if info else None
+
+
+def _as_path(k: Knowledge, text: str) -> dict[str, Any] | None:
+    if "." not in text and "[" not in text:
+        return None
+    from dicomhelp import paths
+
+    try:
+        steps = paths.parse(text)
+    except UsageError:
+        return None
+    last = steps[-1]
+    if last.tag is None:
+        raise UsageError(f"'{text}' ends in a private element", hint="its meaning is in the vendor's documentation")
+    answer = _attribute_answer(k, last.tag)
+    if answer is None:
+        return None
+    answer["path"] = paths.format_path(steps)
+    parents = []
+    for step in steps[:-1]:
+        parent = k.attribute(step.tag) if step.tag is not None else None
+        parents.append(parent.keyword if parent else step.text())
+    answer["within"] = parents
+    return answer
+
+
+def _as_iod(k: Knowledge, text: str) -> dict[str, Any] | None:
+    iod = k.iod(text)
+    if iod is None:
+        return None
+    return {
+        "kind": "iod", "id": iod.id, "name": iod.name, "description": iod.description,
+        "sop_classes": [{"uid": uid, "name": (k.uid(uid).name if k.uid(uid) else None)}
+                        for uid in k.sop_classes_for_iod(iod.id)],
+        "modules": [{"id": m.module_id, "name": m.name, "usage": m.usage, "condition": m.condition,
+                     "information_entity": m.information_entity} for m in iod.modules],
+        "links": {"PS3.3": iod.link or f"{NEMA}/part03/chapter_A.html", "Innolitics": f"{INNOLITICS}/{iod.id}"},
+    }
+
+
+def _as_module(k: Knowledge, text: str) -> dict[str, Any] | None:
+    module = k.module(text)
+    if module is None:
+        return None
+    iods = k.iods_using_module(module.id)
+    links = {"PS3.3": module.link or f"{NEMA}/part03/chapter_C.html"}
+    if iods:
+        links["Innolitics"] = f"{INNOLITICS}/{iods[0][0]}/{module.id}"
+    return {
+        "kind": "module", "id": module.id, "name": module.name, "description": module.description,
+        "attributes": [{"path": list(a.path), "keyword": a.keyword, "tag": _tag_text(a.tag), "type": a.type,
+                        "condition": a.condition, "enumerated": list(a.enumerated or ()) or None,
+                        "defined_terms": list(a.defined_terms or ()) or None} for a in module.attributes],
+        "iods": [{"id": i, "usage": u} for i, u in iods],
+        "links": links,
+    }
+
+
+def _as_uid_keyword(k: Knowledge, text: str) -> dict[str, Any] | None:
+    info = k.uid(text)
+    return _as_uid(k, info.uid) if info else None
+
+
+# -- attributes ------------------------------------------------------------------------
+
+def _tag_text(tag: int) -> str:
+    return f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+
+
+def _attribute_answer(k: Knowledge, tag: int) -> dict[str, Any] | None:
+    info = k.attribute(tag)
+    if info is None:
+        return None
+    vr = k.vr(info.vr.split(" ")[0])
+    uses = k.attribute_uses(info.tag)
+    modules: dict[str, dict[str, Any]] = {}
+    for use in uses:
+        entry = modules.setdefault(use.module_id, {"module": use.module_id, "name": use.module_name,
+                                                   "places": []})
+        entry["places"].append({"path": list(use.path), "type": use.type, "condition": use.condition})
+    enumerated: list[str] = []
+    defined: list[str] = []
+    for module_id in list(modules)[:40]:
+        module = k.module(module_id)
+        for attr in module.attributes if module else ():
+            if attr.tag == info.tag:
+                enumerated += [v for v in attr.enumerated or () if v not in enumerated]
+                defined += [v for v in attr.defined_terms or () if v not in defined]
+    for entry in modules.values():
+        entry["iods"] = [{"id": i, "usage": u} for i, u in k.iods_using_module(entry["module"])]
+    # The modules most IODs use first: Patient before Clinical Trial Subject.
+    ordered = sorted(modules.values(), key=lambda e: (-len(e["iods"]), min(len(p["path"]) for p in e["places"])))
+    links = {"PS3.6": f"{NEMA}/part06/chapter_6.html"}
+    for entry in ordered:
+        if entry["iods"]:
+            place = entry["places"][0]["path"]
+            chain = [k.attribute(p) for p in place]
+            hexes = [f"{a.tag:08x}" for a in chain if a] + [f"{info.tag:08x}"]
+            links["Innolitics"] = f"{INNOLITICS}/{entry['iods'][0]['id']}/{entry['module']}/{'/'.join(hexes)}"
+            break
+    return {
+        "kind": "attribute", "tag": _tag_text(info.tag), "keyword": info.keyword, "name": info.name,
+        "vr": info.vr, "vr_meaning": vr.meaning if vr else None,
+        "vr_rules": vr.rules if vr else None, "vr_max_length": vr.max_length if vr else None,
+        "vr_example": vr.example if vr else None, "vm": info.vm, "retired": info.retired,
+        "description": info.description, "enumerated": enumerated or None, "defined_terms": defined or None,
+        "modules": ordered, "links": links,
+    }
+
+
+def _did_you_mean(k: Knowledge, text: str) -> str | None:
+    import difflib
+
+    from dicomhelp.standard.vrs import VRS
+
+    candidates = list(k.names()) + list(VRS)
+    lowered = {c.lower(): c for c in candidates}
+    close = difflib.get_close_matches(text.lower(), list(lowered), n=3, cutoff=0.6)
+    if not close:
+        needle = text.lower().replace(" ", "")
+        close = [c for c in lowered if needle in c.replace(" ", "")][:3]
+    if not close:
+        return "try a keyword, a tag like (0008,0104), a VR, a UID, DCM:121049, CID 7469, TID 1500 or an IOD name"
+    return "did you mean " + ", ".join(lowered[c] for c in close) + "?"
+
+
+# -- text --------------------------------------------------------------------------------
+
+def render(answer: dict[str, Any]) -> str:
+    """Plain text, one fact per line, for people."""
+    kind = answer["kind"]
+    lines = globals()[f"_render_{kind}"](answer)
+    if answer.get("links"):
+        lines.append("See:")
+        lines += [f"  {name}: {url}" for name, url in answer["links"].items()]
+    return "\n".join(lines)
+
+
+def _render_attribute(a: dict[str, Any]) -> list[str]:
+    lines = [f"{a['name']} {a['tag']}, keyword {a['keyword']}" + (" (RETIRED)" if a["retired"] else "")]
+    if a.get("path"):
+        lines.append(f"Path: {a['path']}" + (f" (inside {' > '.join(a['within'])})" if a.get("within") else ""))
+    if a["description"]:
+        lines.append(f"Meaning: {a['description']}")
+    vr = f"VR: {a['vr']}"
+    if a["vr_meaning"]:
+        length = f", at most {a['vr_max_length']} bytes" if a["vr_max_length"] and a["vr_max_length"] < 65536 else ""
+        vr += f" ({a['vr_meaning']}{length}): {a['vr_rules']} Example: {a['vr_example']}"
+    lines.append(vr)
+    lines.append(f"VM: {a['vm']} ({_vm_words(a['vm'])})")
+    if a["enumerated"]:
+        lines.append(f"Enumerated values: {', '.join(a['enumerated'])}")
+    if a["defined_terms"]:
+        lines.append(f"Defined terms: {', '.join(a['defined_terms'])}")
+    modules = a["modules"]
+    if modules:
+        lines.append(f"Used in {len(modules)} module(s):")
+        for entry in modules[:_MAX_USES]:
+            place = entry["places"][0]
+            where = " > ".join(place["path"] + [a["keyword"]])
+            more = f" (+{len(entry['places']) - 1} more place(s))" if len(entry["places"]) > 1 else ""
+            iods = ", ".join(i["id"] for i in entry["iods"][:3])
+            if len(entry["iods"]) > 3:
+                iods += f" and {len(entry['iods']) - 3} more"
+            lines.append(f"  {entry['name']}: {where}, type {place['type']} "
+                         f"({_TYPE_WORDS.get(place['type'], place['type'])}){more}")
+            if place["condition"]:
+                lines.append(f"    condition: {place['condition']}")
+            if iods:
+                lines.append(f"    in IODs: {iods}")
+        if len(modules) > _MAX_USES:
+            lines.append(f"  ... and {len(modules) - _MAX_USES} more module(s) (--json lists all)")
+    else:
+        lines.append("Used in: no module of PS3.3 (a file meta, command, directory or retired element)")
+    return lines
+
+
+def _vm_words(vm: str) -> str:
+    if vm == "1":
+        return "one value"
+    if vm.endswith("-n") or vm.endswith("n"):
+        return f"{vm.split('-')[0]} or more values, separated by backslashes"
+    return f"{vm} values, separated by backslashes"
+
+
+def _render_vr(a: dict[str, Any]) -> list[str]:
+    length = f"at most {a['max_length']} bytes" if a["max_length"] else "no fixed limit"
+    return [f"{a['name']}: {a['meaning']} (value representation)", f"Rules: {a['rules']}",
+            f"Length: {length}", f"Characters: {a['charset']}", f"Example: {a['example']}"]
+
+
+def _render_uid(a: dict[str, Any]) -> list[str]:
+    lines = [f"{a['uid']}: {a['name'] or '(a SOP class)'}" + (" (RETIRED)" if a["retired"] else ""),
+             f"Type: {a['type']}"]
+    if a.get("keyword"):
+        lines.append(f"Keyword: {a['keyword']}")
+    if a.get("iod"):
+        lines.append(f"IOD: {a['iod']['name']} (explain '{a['iod']['name']}' lists its modules)")
+    return lines
+
+
+def _render_code(a: dict[str, Any]) -> list[str]:
+    lines = [f"({a['value']}, {a['scheme']}, \"{a['meaning']}\")",
+             f"Coding scheme: {a['scheme']}, code value {a['value']}, meaning \"{a['meaning']}\""]
+    if a["context_groups"]:
+        groups = ", ".join(f"CID {g['cid']} {g['name']}" for g in a["context_groups"][:10])
+        more = f" and {len(a['context_groups']) - 10} more" if len(a["context_groups"]) > 10 else ""
+        lines.append(f"In context groups: {groups}{more}")
+    if a["also_in_schemes"]:
+        lines.append(f"The same value exists in: {', '.join(a['also_in_schemes'])}")
+    return lines
+
+
+def _render_cid(a: dict[str, Any]) -> list[str]:
+    binding = {"B": "baseline (other codes may be used)", "D": "defined (only these codes)"}.get(a["binding"] or "")
+    lines = [f"CID {a['number']} {a['name']}: a context group of {len(a['members'])} code(s)"]
+    if binding:
+        lines.append(f"Binding where the templates dicomhelp knows use it: {binding}")
+    for c in a["members"][:25]:
+        lines.append(f"  ({c['value']}, {c['scheme']}, \"{c['meaning']}\")")
+    if len(a["members"]) > 25:
+        lines.append(f"  ... and {len(a['members']) - 25} more (--json lists all)")
+    return lines
+
+
+def _render_tid(a: dict[str, Any]) -> list[str]:
+    kind = "extensible" if a["extensible"] else "non-extensible"
+    lines = [f"TID {a['number']} {a['name']} ({kind}{', root template' if a['root'] else ''}; {a['source']})",
+             "Rows (NL, relationship, value type, concept, VM, requirement, value set):"]
+    for r in a["rows"]:
+        concept = (f"({r['concept']['value']}, {r['concept']['scheme']}, \"{r['concept']['meaning']}\")"
+                   if r["concept"] else (r["concept_set"] or ""))
+        parts = [f"{r['row']:>3} {'>' * r['nesting_level']:<3}", r["relationship"] or "", r["value_type"] or "",
+                 concept, r["vm"], r["requirement"]]
+        line = " ".join(p for p in parts if p)
+        if r["value_set"]:
+            line += f"  {r['value_set']}"
+        if r["condition"]:
+            line += f"  [{r['condition']}]"
+        lines.append(line)
+    return lines
+
+
+def _render_iod(a: dict[str, Any]) -> list[str]:
+    lines = [f"{a['name']} IOD ({a['id']})"]
+    if a["description"]:
+        lines.append(f"Meaning: {a['description']}")
+    for s in a["sop_classes"]:
+        lines.append(f"SOP class: {s['uid']} {s['name'] or ''}".rstrip())
+    lines.append("Modules (usage: M mandatory, C conditional, U user option):")
+    for m in a["modules"]:
+        line = f"  {m['usage']}  {m['name']}"
+        if m["information_entity"]:
+            line += f"  [{m['information_entity']}]"
+        lines.append(line)
+        if m["condition"]:
+            lines.append(f"       {m['condition']}")
+    return lines
+
+
+def _render_module(a: dict[str, Any]) -> list[str]:
+    lines = [f"{a['name']} module ({a['id']})"]
+    if a["description"]:
+        lines.append(f"Meaning: {a['description']}")
+    if a["iods"]:
+        shown = ", ".join(f"{i['id']} ({i['usage']})" for i in a["iods"][:6])
+        more = f" and {len(a['iods']) - 6} more" if len(a["iods"]) > 6 else ""
+        lines.append(f"Used by IODs: {shown}{more}")
+    lines.append("Attributes (type: 1 required, 1C conditional, 2 required but may be empty, 2C, 3 optional):")
+    for attr in a["attributes"]:
+        lines.append(f"  {'>' * len(attr['path'])}{attr['keyword']} {attr['tag']} type {attr['type']}")
+    return lines
