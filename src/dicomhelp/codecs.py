@@ -302,6 +302,10 @@ def check_encodable(fmt: PixelFormat, compression: Compression) -> None:
     if fmt.bits_allocated not in (8, 16) and name != "rle-lossless":
         raise UsageError(f"{fmt.bits_allocated}-bit pixel data cannot be written as {name}",
                          hint="use rle-lossless or none")
+    if name.startswith("jpeg2000") and min(fmt.rows, fmt.columns) < 32:
+        # openjpeg's encoder uses 6 resolution levels, which need 32 pixels on each side.
+        raise UsageError(f"{fmt.columns}x{fmt.rows} pixels is too small for the JPEG 2000 encoder "
+                         "(at least 32 on each side)", hint="use jpeg-ls-lossless or rle-lossless")
     if fmt.samples_per_pixel == 3 and fmt.bits_allocated != 8 and name.startswith("jpeg2000"):
         raise UsageError("JPEG 2000 here encodes 8-bit colour only", hint="use jpeg-ls-lossless or none")
 

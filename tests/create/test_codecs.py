@@ -1,0 +1,155 @@
+"""The compression policy and ``transcode``: round trips, lossy attributes, offset tables, bad input."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydicom import dcmread
+
+from dicomhelp import codecs
+from dicomhelp.codecs import Compression, decode_frames, syntax_by_name, transcode
+from dicomhelp.create.sc import SCOptions, build_sc
+from dicomhelp.errors import SpecError, UsageError
+from dicomhelp.io import read_file, sample_file, write_atomic
+from support import assert_clean_failure, dciodvfy, dcmdump, run_cli
+
+# Files from pydicom's wheel covering signed/unsigned 16-bit, RGB, and compressed sources.
+SOURCES = ["CT_small.dcm", "MR_small_RLE.dcm", "MR_small_jp2klossless.dcm", "SC_rgb_rle.dcm",
+           "SC_rgb_jpeg_dcmtk.dcm", "JPEGLSNearLossless_16.dcm"]
+LOSSLESS = ["none", "rle-lossless", "jpeg-ls-lossless", "jpeg2000-lossless"]
+
+
+def _reload(ds):
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    buf.seek(0)
+    return dcmread(buf)
+
+
+def _new_uid() -> str:
+    return "2.25.12345678901234567890"
+
+
+@pytest.mark.parametrize("name", SOURCES)
+@pytest.mark.parametrize("target", LOSSLESS)
+def test_lossless_round_trip_is_bit_exact(name: str, target: str) -> None:
+    original = decode_frames(dcmread(sample_file(name)))
+    ds = read_file(sample_file(name), pixels=True).dataset
+    old_uid = ds.SOPInstanceUID
+    if name == "JPEGLSNearLossless_16.dcm" and target == "jpeg2000-lossless":
+        with pytest.raises(UsageError, match="too small for the JPEG 2000 encoder"):
+            transcode(ds, Compression(target), new_uid=_new_uid)
+        return
+    result = transcode(ds, Compression(target), new_uid=_new_uid)
+    back = _reload(result.dataset)
+    assert back.file_meta.TransferSyntaxUID == syntax_by_name(target).uid
+    assert back.SOPInstanceUID == old_uid and not result.new_instance
+    np.testing.assert_array_equal(decode_frames(back), original)
+    # ... and back to explicit VR little endian, still identical.
+    again = transcode(back, Compression("none"), new_uid=_new_uid).dataset
+    np.testing.assert_array_equal(decode_frames(_reload(again)), original)
+    if name in ("SC_rgb_jpeg_dcmtk.dcm", "JPEGLSNearLossless_16.dcm"):
+        # Once lossy, always lossy: lossless re-encoding keeps the flag.
+        assert back.LossyImageCompression == "01"
+
+
+def test_lossy_transcode_records_every_step() -> None:
+    ds = read_file(sample_file("CT_small.dcm"), pixels=True).dataset
+    original_uid = ds.SOPInstanceUID
+    step1 = transcode(ds, Compression("jpeg2000", ratio=10), new_uid=lambda: "2.25.1")
+    d1 = _reload(step1.dataset)
+    assert step1.new_instance and d1.SOPInstanceUID == "2.25.1" and d1.file_meta.MediaStorageSOPInstanceUID == "2.25.1"
+    assert d1.LossyImageCompression == "01"
+    assert d1.LossyImageCompressionMethod == "ISO_15444_1"
+    assert float(d1.LossyImageCompressionRatio) == pytest.approx(step1.report.ratio, rel=1e-3)
+    assert d1.ImageType[0] == "DERIVED"
+    assert [c.CodeValue for c in d1.DerivationCodeSequence] == ["113040"]
+    ref = d1.SourceImageSequence[-1]
+    assert ref.ReferencedSOPInstanceUID == original_uid
+    assert ref.PurposeOfReferenceCodeSequence[0].CodeValue == "121320"
+    assert step1.report.psnr_db is not None and step1.report.psnr_db > 30 and step1.report.max_error > 0
+
+    # Lossless re-encoding: nothing is reset, nothing appended, same instance.
+    step2 = transcode(d1, Compression("jpeg-ls-lossless"), new_uid=lambda: "2.25.2")
+    d2 = _reload(step2.dataset)
+    assert d2.SOPInstanceUID == "2.25.1" and d2.LossyImageCompression == "01"
+    assert d2.LossyImageCompressionMethod == "ISO_15444_1"
+
+    # A second lossy step appends its ratio and method; no new 'uncompressed predecessor'.
+    step3 = transcode(d2, Compression("jpeg-ls-near-lossless", max_error=3), new_uid=lambda: "2.25.3")
+    d3 = _reload(step3.dataset)
+    assert list(d3.LossyImageCompressionMethod) == ["ISO_15444_1", "ISO_14495_1"]
+    assert len(d3.LossyImageCompressionRatio) == 2
+    assert len(d3.SourceImageSequence) == 1
+    assert step3.report.max_error <= 3
+
+
+@pytest.mark.validators
+def test_transcoded_sc_passes_dciodvfy(tmp_path: Path) -> None:
+    frames = np.random.default_rng(1).integers(0, 255, (3, 32, 32, 3)).astype(np.uint8)
+    ds, _ = build_sc(frames)
+    src = write_atomic(ds, tmp_path / "sc.dcm")
+    for target in ("jpeg2000", "jpeg2000-lossless", "rle-lossless"):
+        out = tmp_path / f"{target}.dcm"
+        proc = run_cli("transcode", str(src), str(out), "--to", target)
+        assert proc.returncode == 0, proc.stderr
+        verdict = dciodvfy(out)
+        assert verdict.ok, str(verdict)
+        assert dcmdump(out).ok
+    lossy = dcmread(tmp_path / "jpeg2000.dcm")
+    assert lossy.PhotometricInterpretation == "YBR_ICT" and lossy.SOPInstanceUID != ds.SOPInstanceUID
+    assert dcmread(tmp_path / "jpeg2000-lossless.dcm").PhotometricInterpretation == "YBR_RCT"
+
+
+def test_extended_offset_table_when_offsets_overflow(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    frames = np.random.default_rng(2).integers(0, 4000, (4, 32, 32)).astype(np.uint16)
+    monkeypatch.setattr(codecs, "MAX_BOT_OFFSET", 1000)  # as if the frames were over 4 GiB
+    ds, _ = build_sc(frames, options=SCOptions(compression=Compression("rle-lossless")))
+    out = write_atomic(ds, tmp_path / "eot.dcm")
+    back = dcmread(out)
+    assert len(back.ExtendedOffsetTable) == 8 * 4 and len(back.ExtendedOffsetTableLengths) == 8 * 4
+    np.testing.assert_array_equal(back.pixel_array, frames)
+
+
+def test_compression_options_are_checked() -> None:
+    with pytest.raises(UsageError, match="below 1"):
+        Compression("jpeg2000", ratio=0.9)
+    with pytest.raises(UsageError, match="jpeg2000 only"):
+        Compression("jpeg-ls-lossless", ratio=10)
+    with pytest.raises(UsageError, match="either --ratio or --psnr"):
+        Compression("jpeg2000", ratio=10, psnr=40)
+    with pytest.raises(UsageError, match="unsupported transfer syntax 'jpeg-xl'"):
+        Compression("jpeg-xl")
+    assert Compression("1.2.840.10008.1.2.4.80").name == "jpeg-ls-lossless"
+    with pytest.raises(SpecError) as err:
+        Compression.from_dict({"name": "jpeg2000", "level": 3}, key="sc.compression")
+    assert err.value.source == "sc.compression.level"
+
+
+def test_psnr_target_is_met() -> None:
+    frames = np.random.default_rng(3).normal(2000, 300, (2, 64, 64)).clip(0, 4095).astype(np.uint16)
+    _, report = build_sc(frames, options=SCOptions(compression=Compression("jpeg2000", psnr=50)))
+    assert report.psnr_db is not None and report.psnr_db >= 49
+
+
+@pytest.mark.parametrize("case", ["to", "ratio", "not-image", "missing"])
+def test_transcode_bad_input_fails_cleanly(case: str, tmp_path: Path) -> None:
+    pdf = tmp_path / "doc.dcm"
+    if case == "not-image":
+        from dicomhelp.create.pdf import create_pdf
+
+        write_atomic(create_pdf(b"%PDF-1.4\n%%EOF\n"), pdf)
+    ct = str(sample_file("CT_small.dcm"))
+    args, code, message = {
+        "to": ([ct, "--to", "jpeg-xl"], 2, "Invalid value for '--to'"),
+        "ratio": ([ct, "--to", "jpeg2000", "--ratio", "0"], 2, "below 1"),
+        "not-image": ([str(pdf), "--to", "rle-lossless"], 1, "it is not an image"),
+        "missing": ([str(tmp_path / "nope.dcm"), "--to", "none"], 2, "no such file"),
+    }[case]
+    out = tmp_path / "out.dcm"
+    proc = run_cli("transcode", args[0], str(out), *args[1:])
+    assert_clean_failure(proc, code)
+    assert message in proc.stderr and not out.exists()
