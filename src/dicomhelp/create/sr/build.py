@@ -197,7 +197,8 @@ class _Context:
             try:
                 ucum.check(value)
             except ucum.UCUMError as exc:
-                fail(path, f"'{value}' is not a UCUM unit: {exc}", "e.g. mm, mm2, cm3, [hnsf'U], {ratio}, 1")
+                text = str(exc) if "is not a UCUM unit" in str(exc) else f"'{value}' is not a UCUM unit: {exc}"
+                fail(path, text, "e.g. mm, mm2, cm3, [hnsf'U], {ratio}, 1")
             self.notes.append(info("sr.spec.ucum-not-listed", f"unit '{value}' is valid UCUM but not in pydicom's "
                                    "short list: check the meaning", path=path))
         meaning = meaning or known.get(value, value)
@@ -245,7 +246,21 @@ def choose_iod(spec: S.SRSpec) -> str:
 
 def build_sr(spec: S.SRSpec, source: Source, *, uid_policy: UIDPolicy | None = None,
              equipment: Equipment | None = None) -> BuildResult:
-    """Build the SR dataset (not written) the spec describes, derived from ``source``."""
+    """Build the SR dataset (not written) the spec describes, derived from ``source``.
+
+    highdicom's Python warnings (e.g. a one-component person name) become notes.
+    """
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _build(spec, source, uid_policy, equipment)
+    for w in caught:
+        result.notes.append(warning("sr.spec.highdicom", str(w.message).split(". ")[0]))
+    return result
+
+
+def _build(spec: S.SRSpec, source: Source, uid_policy: UIDPolicy | None, equipment: Equipment | None) -> BuildResult:
     import highdicom as hd
 
     study_uid = _main_study(spec, source)

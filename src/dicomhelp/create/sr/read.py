@@ -441,3 +441,19 @@ def _drop_defaults(doc: dict[str, Any]) -> dict[str, Any]:
 
     full = to_data(S.Document(), keep_defaults=True)
     return {k: v for k, v in doc.items() if full.get(k) != v}
+
+
+def spec_lines(ds: Dataset, *, as_json: bool = False, file: str | None = None) -> list[str]:
+    """``dicomhelp sr FILE --to-spec``: the spec as YAML (or JSON) lines; notes go to stderr."""
+    import json
+
+    from dicomhelp.cli.common import warn
+
+    result = read_sr(ds, file=file)
+    for note in result.notes:
+        where = f" at {note.sr_position}" if note.sr_position else ""
+        warn(f"{note.severity.value}{where}: {note.message}")
+    if as_json:
+        return [json.dumps(result.data, indent=2, ensure_ascii=False)]
+    header = f"# spec read from {file} (dicomhelp sr --to-spec); build with: dicomhelp create sr SPEC --source DIR -o OUT.dcm"
+    return [header, dump_yaml(result.data).rstrip("\n")]
