@@ -41,12 +41,20 @@ class PixelDataInfo:
 
 @dataclass
 class DicomFile:
-    """A dataset read from disk, with what was wrong with the file."""
+    """A dataset read from disk, with what was wrong with the file.
+
+    ``problems`` lists every remark in plain language (one line each, without
+    the file name). ``damaged`` is True when part of the file could not be
+    read (truncated, malformed, nested too deeply): what could be read is in
+    ``dataset``, and commands exit 1 for it. A missing preamble or file meta
+    alone is a remark, not damage.
+    """
 
     path: Path
     dataset: Dataset
     problems: list[str] = field(default_factory=list)
     pixel: PixelDataInfo | None = None
+    damaged: bool = False
 
     @property
     def name(self) -> str:
@@ -59,20 +67,29 @@ class DicomFile:
         return str(uid) if uid else None
 
 
+# Sequences nested deeper than this are not read: pydicom and every tree walker
+# recurse per level, and no real object comes close (SR trees stay under ~20).
+MAX_NESTING = 100
+
+# pydicom raises almost anything on malformed bytes (struct.error, zlib.error,
+# BytesLengthException, NotImplementedError for unknown VRs...): reading is lenient,
+# so every one of them becomes a problem line.
+_READ_ERRORS = (Exception,)
+
+
 def read_file(path: str | os.PathLike[str], *, pixels: bool = False) -> DicomFile:
     """Read ``path`` leniently.
 
     With ``pixels=False`` (the default) the bulk pixel element is not read:
     its position and size are recorded in :attr:`DicomFile.pixel` and any
-    elements after it are still read. Problems that do not stop reading
-    (missing preamble, missing file meta, truncation) are listed in
-    :attr:`DicomFile.problems`. Raises :class:`InputError` when nothing
-    sensible can be read (not DICOM, empty) and :class:`UsageError` when the
-    path does not exist.
+    elements after it are still read. A cheap scan of the element headers
+    (values are skipped, never read) finds what pydicom passes over silently:
+    truncation, lengths that overrun, encapsulated pixel data cut short,
+    sequences nested too deeply. Problems that do not stop reading are listed
+    in :attr:`DicomFile.problems` and what could be read is kept. Raises
+    :class:`InputError` when nothing sensible can be read (not DICOM, empty)
+    and :class:`UsageError` when the path does not exist.
     """
-    import pydicom
-    from pydicom.errors import InvalidDicomError
-
     p = Path(path)
     if not p.exists():
         raise UsageError("no such file", source=str(p), hint="check the path")
@@ -81,32 +98,74 @@ def read_file(path: str | os.PathLike[str], *, pixels: bool = False) -> DicomFil
     size = p.stat().st_size
     if size == 0:
         raise InputError("empty file (0 bytes)", source=str(p))
-
-    problems: list[str] = []
-    pixel: PixelDataInfo | None = None
     try:
         with open(p, "rb") as fp:
-            preamble = fp.read(132)
-            has_prefix = len(preamble) == 132 and preamble[128:132] == b"DICM"
-            if not has_prefix:
-                problems.append(
-                    "no 128-byte preamble and 'DICM' prefix: not a DICOM Part 10 file, read as a raw dataset"
-                )
-            fp.seek(0)
-            ds = pydicom.dcmread(fp, force=True, stop_before_pixels=not pixels)
-            if not pixels:
-                pixel, trailing = _skip_pixel_data(fp, ds, size)
-                for elem in trailing:
-                    ds.add(elem)
-    except InvalidDicomError as exc:
-        raise InputError(f"not a DICOM file ({exc})", source=str(p)) from None
-    except (OSError, ValueError, EOFError, KeyError, TypeError, AttributeError, NotImplementedError) as exc:
-        raise InputError(f"cannot be read as DICOM: {_short(exc)}", source=str(p)) from None
+            return _read_open_file(p, fp, size, pixels)
     except RecursionError:
-        raise InputError(
-            "sequences are nested too deeply to read", source=str(p)
-        ) from None
+        raise InputError("sequences are nested too deeply to read", source=str(p)) from None
+    except OSError as exc:  # permissions, I/O errors
+        raise InputError(f"cannot be read: {_short(exc)}", source=str(p)) from None
 
+
+def _read_open_file(p: Path, fp: BinaryIO, size: int, pixels: bool) -> DicomFile:
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    problems: list[str] = []
+    preamble = fp.read(132)
+    has_prefix = len(preamble) == 132 and preamble[128:132] == b"DICM"
+    if not has_prefix:
+        problems.append("no 128-byte preamble and 'DICM' prefix: not a DICOM Part 10 file, read as a raw dataset")
+
+    ds: Dataset | None = None
+    read_error: str | None = None
+    fp.seek(0)
+    try:
+        ds = _quiet(lambda: pydicom.dcmread(fp, force=True, stop_before_pixels=not pixels))
+    except InvalidDicomError as exc:
+        read_error = f"not a DICOM file ({_short(exc)})"
+    except _READ_ERRORS as exc:
+        read_error = _short(exc)
+    except RecursionError:
+        read_error = "sequences are nested too deeply to read"
+
+    encoding = _encoding_of(ds)
+    if encoding == "deflate":
+        # The dataset is zlib-compressed: nothing to scan, pydicom has inflated it.
+        if ds is None:
+            raise InputError(f"cannot be read as DICOM: {read_error}", source=str(p))
+        return _finish(p, ds, problems, None, False, has_prefix)
+
+    scan = scan_structure(fp, size, hint=encoding)
+    damaged = scan.problem is not None
+    if scan.problem:
+        problems.append(scan.problem)
+    elif scan.remarks:
+        problems.append(scan.remarks[0])
+
+    if ds is None:
+        # pydicom gave up: read again what the scan found complete.
+        ds = _read_prefix(fp, scan.good_end) if scan.good_end > 0 else None
+        if ds is None or not _looks_like_dicom(ds, has_prefix):
+            raise InputError(f"cannot be read as DICOM: {read_error or scan.problem}", source=str(p))
+        if not scan.problem:
+            problems.append(f"part of the file could not be read: {read_error}")
+        damaged = True
+    elif scan.bad_top_tag is not None:
+        # pydicom returns a silently partial last element: drop it and what follows.
+        for tag in [t for t in ds.keys() if int(t) >= scan.bad_top_tag]:
+            del ds[tag]
+
+    pixel = scan.pixel
+    if not pixels and pixel is not None and not damaged:
+        _read_trailing(fp, ds, pixel, size, scan.implicit, scan.little)
+    elif pixels and pixel is not None and damaged and 0x7FE00010 in ds:
+        del ds[0x7FE00010]
+    return _finish(p, ds, problems, pixel, damaged, has_prefix)
+
+
+def _finish(p: Path, ds: Dataset, problems: list[str], pixel: PixelDataInfo | None,
+            damaged: bool, has_prefix: bool) -> DicomFile:
     if not _looks_like_dicom(ds, has_prefix):
         raise InputError("not a DICOM file (no recognisable DICOM elements)", source=str(p))
     meta = getattr(ds, "file_meta", None)
@@ -114,7 +173,68 @@ def read_file(path: str | os.PathLike[str], *, pixels: bool = False) -> DicomFil
         problems.append("file meta information (group 0002) is missing")
     elif meta is not None and len(meta) and "TransferSyntaxUID" not in meta:
         problems.append("file meta has no Transfer Syntax UID (0002,0010); the encoding was guessed")
-    return DicomFile(path=p, dataset=ds, problems=problems, pixel=pixel)
+    return DicomFile(path=p, dataset=ds, problems=problems, pixel=pixel, damaged=damaged)
+
+
+def _quiet(func):  # type: ignore[no-untyped-def]
+    """Run ``func`` with pydicom's warnings silenced: problems are reported our way."""
+    import logging
+    import warnings
+
+    logger = logging.getLogger("pydicom")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return func()
+    finally:
+        logger.setLevel(level)
+
+
+def _encoding_of(ds: Dataset | None) -> tuple[bool, bool] | str | None:
+    """(implicit, little) as pydicom read the dataset, 'deflate', or None if unknown."""
+    if ds is None:
+        return None
+    meta = getattr(ds, "file_meta", None)
+    ts = str(getattr(meta, "TransferSyntaxUID", "") or "") if meta is not None else ""
+    if ts in ("1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.8.1"):
+        return "deflate"
+    implicit, little = ds.original_encoding
+    if implicit is None or little is None:
+        return None
+    return bool(implicit), bool(little)
+
+
+def _read_prefix(fp: BinaryIO, end: int) -> Dataset | None:
+    """Read the first ``end`` bytes (complete elements only) as a dataset."""
+    import io
+
+    import pydicom
+
+    fp.seek(0)
+    data = fp.read(end)
+    try:
+        return _quiet(lambda: pydicom.dcmread(io.BytesIO(data), force=True, stop_before_pixels=True))
+    except (*_READ_ERRORS, RecursionError):
+        return None
+
+
+def _read_trailing(fp: BinaryIO, ds: Dataset, pixel: PixelDataInfo, size: int,
+                   implicit: bool, little: bool) -> None:
+    """Elements after the pixel data (padding, signatures) are part of the header."""
+    end = pixel.offset + pixel.length + (8 if pixel.encapsulated else 0)
+    if end >= size:
+        return
+    from pydicom.filereader import read_dataset
+
+    fp.seek(end)
+    try:
+        rest = _quiet(lambda: read_dataset(fp, implicit, little))
+    except (*_READ_ERRORS, RecursionError):
+        return
+    for elem in rest.values():
+        ds.add(elem)
 
 
 def _short(exc: BaseException) -> str:
@@ -136,84 +256,225 @@ def _looks_like_dicom(ds: Dataset, has_prefix: bool) -> bool:
     return tags[0] <= 0x00100000 or known >= max(1, len(tags) // 2)
 
 
-def _skip_pixel_data(fp: BinaryIO, ds: Dataset, size: int) -> tuple[PixelDataInfo | None, list]:
-    """Parse the pixel element's header at ``fp`` and seek past its value.
+# --------------------------------------------------------------------------
+# The structural scan: element headers only, values skipped with seek().
 
-    Returns where the pixel data lies and any elements that follow it (trailing
-    padding, signatures), so a header-only read still shows the whole dataset
-    while its cost does not grow with the pixel data.
+_LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT", "SV", "UV"})
+_VALID_VRS = _LONG_VRS | frozenset({
+    "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "PN", "SH", "SL",
+    "SS", "ST", "TM", "UI", "UL", "US",
+})
+ITEM_DELIM_TAG = 0xFFFEE00D
+
+
+@dataclass
+class ScanResult:
+    """What the header scan found; ``problem`` is None for a sound file."""
+
+    good_end: int = 0  # file offset after the last complete top-level element
+    problem: str | None = None
+    bad_top_tag: int | None = None  # top-level element where the damage starts
+    pixel: PixelDataInfo | None = None
+    implicit: bool = False
+    little: bool = True
+    max_nesting: int = 0
+    remarks: list[str] = field(default_factory=list)  # oddities that lose nothing
+
+
+@dataclass
+class _Frame:
+    kind: str  # "seq" | "item" | "frags"
+    end: int | None  # file offset where a defined-length value ends
+    tag: int
+
+
+def _tag_text(tag: int) -> str:
+    return f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+
+
+def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | None = None) -> ScanResult:
+    """Walk every element header of the file at ``fp`` without reading values.
+
+    Iterative (no recursion, so any nesting is safe) and cheap: its cost grows
+    with the number of elements and fragments, not with their size. ``hint``
+    is the dataset encoding pydicom found, ``(implicit, little)``.
     """
     import struct
 
-    start = fp.tell()
-    if start >= size:
-        return None, []
-    implicit = ds.original_encoding[0] if ds.original_encoding[0] is not None else False
-    little = ds.original_encoding[1] if ds.original_encoding[1] is not None else True
-    endian = "<" if little else ">"
-    head = fp.read(8)
-    if len(head) < 8:
-        return None, []
-    group, elem = struct.unpack(endian + "HH", head[:4])
-    tag = (group << 16) | elem
-    if tag not in PIXEL_TAGS:
-        return None, []
-    if implicit:
-        vr = "OW" if tag == 0x7FE00010 else ("OF" if tag == 0x7FE00008 else "OD")
-        (length,) = struct.unpack(endian + "L", head[4:8])
-    else:
-        vr = head[4:6].decode("ascii", "replace")
-        if vr in ("OB", "OW", "OF", "OD", "UN", "OL", "OV"):
-            (length,) = struct.unpack(endian + "L", fp.read(4))
-        else:
-            (length,) = struct.unpack(endian + "H", head[6:8])
-    value_offset = fp.tell()
-    if length != UNDEFINED_LENGTH:
-        info = PixelDataInfo(tag, vr, value_offset, length, encapsulated=False)
-        if value_offset + length > size:
-            raise EOFError(
-                f"pixel data is cut short: {length} bytes declared, {size - value_offset} present"
-            )
-        fp.seek(value_offset + length)
-    else:
-        info = _walk_fragments(fp, tag, vr, value_offset, size, endian)
-    trailing = []
-    if fp.tell() < size:
-        from pydicom.filereader import read_dataset
+    res = ScanResult()
+    fp.seek(0)
+    head = fp.read(132)
+    pos = 132 if len(head) == 132 and head[128:132] == b"DICM" else 0
+    fp.seek(pos)
+    # File meta (group 0002) is always explicit VR little endian.
+    ts = ""
+    in_meta = True
+    implicit, little = (hint if isinstance(hint, tuple) else (False, True))
+    if pos == 0:
+        first = fp.read(8)
+        fp.seek(0)
+        in_meta = len(first) >= 6 and first[:2] == b"\x02\x00" and first[4:6].isalpha()
+        if not isinstance(hint, tuple) and len(first) == 8:
+            implicit = not first[4:6].isalpha()
+            little = struct.unpack("<H", first[:2])[0] < 0x0100 or first[:2] == b"\x02\x00"
+    stack: list[_Frame] = []
+    top_start = pos
+    res.good_end = pos
 
-        rest = read_dataset(fp, implicit, little)
-        trailing = list(rest.values())
-    return info, trailing
+    def fail(message: str) -> ScanResult:
+        res.problem = message
+        res.good_end = top_start if stack else res.good_end
+        res.implicit, res.little = implicit, little
+        return res
 
-
-def _walk_fragments(fp: BinaryIO, tag: int, vr: str, value_offset: int, size: int, endian: str) -> PixelDataInfo:
-    import struct
-
-    fragments = -1  # the first item is the Basic Offset Table
-    bot_length = 0
-    total = 0
     while True:
+        # Leave every defined-length frame whose end we reached.
+        while stack and stack[-1].end is not None and pos >= stack[-1].end:
+            frame = stack.pop()
+            if pos > frame.end:  # type: ignore[operator]
+                return fail(f"{_tag_text(frame.tag)}: an item overruns its declared length (malformed file)")
+        if not stack:
+            res.good_end = pos
+            top_start = pos
+            if pos >= size:
+                break
         header = fp.read(8)
         if len(header) < 8:
-            raise EOFError("encapsulated pixel data is cut short (no sequence delimiter)")
-        g, e, length = struct.unpack(endian + "HHL", header)
-        item_tag = (g << 16) | e
-        total += 8
-        if item_tag == SEQ_DELIM_TAG:
-            break
-        if item_tag != ITEM_TAG:
-            raise EOFError(f"encapsulated pixel data is damaged: unexpected tag ({g:04X},{e:04X})")
-        if fp.tell() + length > size:
-            raise EOFError("encapsulated pixel data is cut short inside a fragment")
-        if fragments < 0:
-            bot_length = length
-        fragments += 1
-        total += length
-        fp.seek(length, os.SEEK_CUR)
-    return PixelDataInfo(
-        tag, vr, value_offset, total, encapsulated=True,
-        fragments=max(fragments, 0), offset_table_length=bot_length,
-    )
+            if not stack and not header.strip(b"\0"):
+                break  # trailing zero padding after the last element
+            where = f"inside {_tag_text(stack[0].tag)}" if stack else f"at byte {pos}"
+            return _truncated(res, fail, where, size, stack)
+        if in_meta and header[:2] != b"\x02\x00":
+            in_meta = False
+            ts = ts.strip("\0 ")
+            if ts:
+                implicit = ts == "1.2.840.10008.1.2"
+                little = ts != "1.2.840.10008.1.2.2"
+            if isinstance(hint, tuple):
+                implicit, little = hint
+        e_implicit, e_little = (False, True) if in_meta else (implicit, little)
+        endian = "<" if e_little else ">"
+        group, elem = struct.unpack(endian + "HH", header[:4])
+        tag = (group << 16) | elem
+        if not stack:
+            top_start = pos
+            res.bad_top_tag = tag
+        frame = stack[-1] if stack else None
+
+        if group == 0xFFFE:  # item, item delimiter, sequence delimiter: always 4-byte length
+            (length,) = struct.unpack(endian + "L", header[4:8])
+            pos += 8
+            if frame is None:
+                return fail(f"stray item tag {_tag_text(tag)} at byte {pos - 8} (malformed file)")
+            if tag == SEQ_DELIM_TAG and frame.kind in ("seq", "frags") and frame.end is None:
+                stack.pop()
+                if frame.kind == "frags" and not stack and res.pixel is not None:
+                    res.pixel.length = pos - 8 - res.pixel.offset
+            elif tag == ITEM_DELIM_TAG and frame.kind == "item" and frame.end is None:
+                stack.pop()
+            elif tag == ITEM_TAG and frame.kind == "frags":
+                if pos + length > size:
+                    return _truncated(res, fail, "inside a fragment of the encapsulated pixel data", size, stack)
+                if res.pixel is not None and not stack[:-1]:
+                    if res.pixel.fragments < 0:
+                        res.pixel.offset_table_length = length
+                    res.pixel.fragments += 1
+                pos += length
+                fp.seek(pos)
+            elif tag == ITEM_TAG and frame.kind == "seq":
+                end = None if length == UNDEFINED_LENGTH else pos + length
+                if end is not None and end > size:
+                    # Lengths left stale by an editor (DCMTK reads on): judge by what follows.
+                    res.remarks.append(f"the declared length of an item in {_tag_text(stack[0].tag)} "
+                                       "runs past the end of the file")
+                    end = size
+                stack.append(_Frame("item", end, tag))
+            elif tag in (ITEM_DELIM_TAG, SEQ_DELIM_TAG) and frame.end is not None and length == 0:
+                pass  # a delimiter inside a defined-length item or sequence: tolerated
+            else:
+                return fail(f"unexpected {_tag_text(tag)} inside {_tag_text(stack[0].tag)} at byte {pos - 8} "
+                            "(malformed sequence)")
+            continue
+
+        vr_bytes = header[4:6]
+        explicit = not e_implicit and vr_bytes.isalpha() and vr_bytes.isupper()
+        if explicit:
+            vr = vr_bytes.decode("ascii")
+            if vr in _LONG_VRS or vr not in _VALID_VRS and header[6:8] == b"\0\0":
+                more = fp.read(4)
+                if len(more) < 4:
+                    return _truncated(res, fail, f"in the header of {_tag_text(tag)}", size, stack)
+                (length,) = struct.unpack(endian + "L", more)
+                pos += 12
+            else:
+                (length,) = struct.unpack(endian + "H", header[6:8])
+                pos += 8
+        else:
+            # Implicit VR (or pydicom's fallback for a file that lies about explicit VR).
+            vr = _implicit_vr(tag)
+            (length,) = struct.unpack(endian + "L", header[4:8])
+            pos += 8
+
+        if length == UNDEFINED_LENGTH:
+            if tag in PIXEL_TAGS:  # encapsulated: fragments, not items of elements
+                if not stack:
+                    res.pixel = PixelDataInfo(tag, vr if explicit else "OB", pos, 0, encapsulated=True,
+                                              fragments=-1)
+                stack.append(_Frame("frags", None, tag))
+            else:
+                stack.append(_Frame("seq", None, tag))
+        elif vr == "SQ" and pos + length > size and length != UNDEFINED_LENGTH:
+            res.remarks.append(f"the declared length of {_tag_text(tag if not stack else stack[0].tag)} "
+                               "runs past the end of the file")
+            stack.append(_Frame("seq", size, tag))
+        elif pos + length > (frame.end if frame and frame.end is not None else size):
+            if frame is None or frame.end is None or pos + length > size:
+                return _truncated(res, fail, f"in the value of {_tag_text(tag if not stack else stack[0].tag)} "
+                                  f"({length} bytes declared, {max(size - pos, 0)} present)", size, stack)
+            return fail(f"{_tag_text(tag)} overruns the item it is in (malformed lengths in "
+                        f"{_tag_text(stack[0].tag)})")
+        elif vr == "SQ" and length:
+            stack.append(_Frame("seq", pos + length, tag))
+        elif vr == "SQ" and length == 0:
+            pass
+        else:
+            if tag in PIXEL_TAGS and not stack:
+                res.pixel = PixelDataInfo(tag, vr if explicit else "OW", pos, length, encapsulated=False)
+            elif in_meta and tag == 0x00020010:
+                ts = fp.read(length).decode("ascii", "replace")
+            pos += length
+            fp.seek(pos)
+        nesting = sum(1 for f in stack if f.kind == "seq")
+        if nesting > res.max_nesting:
+            res.max_nesting = nesting
+            if nesting > MAX_NESTING:
+                return fail(f"sequences are nested more than {MAX_NESTING} levels deep in "
+                            f"{_tag_text(stack[0].tag)}: that element and what follows are not shown")
+
+    if res.pixel is not None and res.pixel.fragments < 0:
+        res.pixel.fragments = 0
+    res.bad_top_tag = None
+    res.implicit, res.little = implicit, little
+    return res
+
+
+def _truncated(res: ScanResult, fail, where: str, size: int, stack: list[_Frame]) -> ScanResult:  # type: ignore[no-untyped-def]
+    if stack and stack[0].kind == "frags":
+        if res.pixel is not None:
+            res.pixel.fragments = max(res.pixel.fragments, 0)
+        return fail(f"the file is cut short ({size} bytes): encapsulated pixel data ends {where}")
+    return fail(f"the file is cut short ({size} bytes) {where}: that element and what follows are missing")
+
+
+def _implicit_vr(tag: int) -> str:
+    from pydicom.datadict import dictionary_VR
+
+    if (tag >> 16) % 2:
+        return "UN"
+    try:
+        return str(dictionary_VR(tag))
+    except KeyError:
+        return "UN"
 
 
 def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:

@@ -1,0 +1,191 @@
+"""``dicomhelp dump FILE|DIR...``: the tree of elements and sequences."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import click
+
+from dicomhelp.errors import EXIT_INPUT, EXIT_OK, DicomHelpError, UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from dicomhelp.io import DicomFile
+
+EPILOG = """\b
+Examples:
+  dicomhelp dump CT.dcm                        every element, file meta first
+  dicomhelp dump CT.dcm --filter Patient       only matching elements (and the path to them)
+  dicomhelp dump SR.dcm --depth 1 --paths      two levels, with each element's path
+  dicomhelp dump study/ --no-private           every file of a folder, without private tags
+  dicomhelp dump CT.dcm --json                 DICOM JSON (PS3.18 Annex F)
+
+\b
+Pixel data is never loaded: one summary line stands for it.
+Exit codes: 0 all files read; 1 a file was unreadable or damaged
+(what could be read is still shown); 2 bad option or missing path.
+"""
+
+
+@click.command(epilog=EPILOG, context_settings={"max_content_width": 100})
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--depth", type=click.IntRange(min=0), default=None,
+              help="Show sequences down to this nesting level (0: top-level elements only).")
+@click.option("--filter", "pattern", metavar="TEXT",
+              help="Only elements whose keyword, name or tag contains TEXT, with the sequences leading to them.")
+@click.option("--max-value-length", type=click.IntRange(min=0), default=200, show_default=True,
+              help="Cut longer values (0: never).")
+@click.option("--paths", "show_paths", is_flag=True, help="Print each element's path (for edit and validate).")
+@click.option("--json", "as_json", is_flag=True, help="DICOM JSON model (PS3.18 Annex F) on stdout.")
+@click.option("--no-meta", is_flag=True, help="Hide the file meta information (group 0002).")
+@click.option("--no-private", is_flag=True, help="Hide private elements.")
+@click.option("--explain", is_flag=True, help="Add what each element means and where the standard defines it.")
+def command(paths: tuple[str, ...], depth: int | None, pattern: str | None, max_value_length: int,
+            show_paths: bool, as_json: bool, no_meta: bool, no_private: bool, explain: bool) -> None:
+    """Show what is inside DICOM files, as a tree of elements (the seed's format).
+
+    FILE|DIR: files, or folders walked recursively; each file is shown under its name.
+    """
+    from dicomhelp.cli.common import use_color
+
+    explainer = _explainer() if explain else None
+    color = use_color() and not as_json
+    json_out: dict[str, object] = {}
+
+    def show(dfile: DicomFile, many: bool) -> None:
+        if as_json:
+            from dicomhelp.inspect.dicom_json import to_dicom_json
+
+            problems: list[str] = []
+            json_out[dfile.name] = to_dicom_json(dfile, private=not no_private, problems=problems)
+            for problem in problems:
+                report(f"{dfile.name}: {problem}")
+            return
+        from dicomhelp.inspect import dump_lines
+
+        lines = dump_lines(dfile, meta=not no_meta, private=not no_private, max_depth=depth, pattern=pattern,
+                           max_value_length=max_value_length, paths=show_paths, color=color,
+                           explain=explainer)
+        if many:
+            lines.insert(0, f"# {dfile.name}")
+            lines.append("")
+        write_lines(lines)
+
+    code = for_each_file(paths, show)
+    if as_json:
+        import json
+
+        data = next(iter(json_out.values())) if len(json_out) == 1 and _single(paths) else json_out
+        write_lines([json.dumps(data, indent=2, ensure_ascii=False)])
+    sys.exit(code)
+
+
+def _single(paths: tuple[str, ...]) -> bool:
+    from pathlib import Path
+
+    return len(paths) == 1 and not Path(paths[0]).is_dir()
+
+
+def for_each_file(paths: tuple[str, ...], handle: Callable[[DicomFile, bool], None], *,
+                  pixels: bool = False) -> int:
+    """Read every file under ``paths`` and pass it to ``handle``; report problems.
+
+    Each problem is one line on stderr naming the file. A file that cannot be
+    read at all is skipped, the others are still handled. Returns the exit
+    code: 1 if any file was unreadable or damaged, else 0. A missing path is a
+    usage error (raised before anything is shown).
+    """
+    with quiet_pydicom():
+        return _for_each_file(paths, handle, pixels)
+
+
+def _for_each_file(paths: tuple[str, ...], handle: Callable[[DicomFile, bool], None], pixels: bool) -> int:
+    from dicomhelp.io import iter_files, read_file
+
+    files: list[Path] = list(iter_files(paths))
+    if not files:
+        raise UsageError("no files found in " + ", ".join(paths))
+    many = len(files) > 1
+    code = EXIT_OK
+    for path in files:
+        try:
+            dfile = read_file(path, pixels=pixels)
+        except DicomHelpError as exc:
+            report(exc.one_line())
+            code = max(code, EXIT_INPUT)
+            continue
+        for problem in dfile.problems:
+            report(f"{dfile.name}: {problem}")
+        if dfile.damaged:
+            code = max(code, EXIT_INPUT)
+        try:
+            handle(dfile, many)
+        except DicomHelpError as exc:
+            report(exc.one_line())
+            code = max(code, exc.exit_code if isinstance(exc, UsageError) else EXIT_INPUT)
+    return code
+
+
+@contextmanager
+def quiet_pydicom() -> Iterator[None]:
+    """pydicom warns on stderr about every odd value; we report problems our way, one line each."""
+    import logging
+    import warnings
+
+    logger = logging.getLogger("pydicom")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def report(message: str) -> None:
+    """One line on stderr, prefixed like every dicomhelp diagnostic."""
+    sys.stdout.flush()
+    sys.stderr.write(f"dicomhelp: {message}\n")
+
+
+def write_lines(lines: list[str]) -> None:
+    """Write with plain strings (fast); characters the terminal cannot show are escaped."""
+    out = sys.stdout
+    if hasattr(out, "reconfigure") and getattr(out, "errors", "") == "strict":
+        try:
+            out.reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):
+            pass
+    out.write("\n".join(lines) + "\n")
+
+
+def _explainer() -> Callable[[int], str | None]:
+    """``dicomhelp.standard.knowledge().brief(tag)``, imported only when --explain is used."""
+    try:
+        from dicomhelp.standard import knowledge  # type: ignore[attr-defined]
+    except ImportError:
+        raise UsageError("--explain needs the standard knowledge layer (dicomhelp.standard), "
+                         "which is not available in this installation") from None
+    try:
+        kb = knowledge()
+    except DicomHelpError:
+        raise
+    except Exception as exc:
+        raise UsageError(f"--explain: the standard knowledge layer cannot be loaded ({exc})") from None
+    cache: dict[int, str | None] = {}
+
+    def explain(tag: int) -> str | None:
+        if tag not in cache:
+            try:
+                text = kb.brief(tag)
+            except Exception:  # an unknown tag has no explanation; never fail the dump for it
+                text = None
+            cache[tag] = str(text).splitlines()[0] if text else None
+        return cache[tag]
+
+    return explain
