@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -604,20 +605,23 @@ def build_gsps(spec: GspsSpec, source: SourceImages, builder: Builder, *, instan
                             description=spec.series_description)
     eq = builder.equipment
     try:
-        ps = pr.GrayscaleSoftcopyPresentationState(
-            referenced_images=[im.dataset for im in refs],
-            **builder.highdicom_kwargs(series, instance_number=instance_number),
-            manufacturer_model_name=eq.model_name,
-            software_versions=eq.software_versions,
-            device_serial_number=eq.device_serial_number or "",
-            content_label=spec.label,
-            content_description=spec.description,
-            content_creator_name=spec.creator,
-            graphic_annotations=annotations or None,
-            graphic_layers=list(layers.values()) or None,
-            voi_lut_transformations=_voi(spec, refs),
-            institution_name=eq.institution_name,
-        )
+        with warnings.catch_warnings():
+            # highdicom warns about one-component person names ("LungAI"): legal PN values.
+            warnings.simplefilter("ignore", UserWarning)
+            ps = pr.GrayscaleSoftcopyPresentationState(
+                referenced_images=[im.dataset for im in refs],
+                **builder.highdicom_kwargs(series, instance_number=instance_number),
+                manufacturer_model_name=eq.model_name,
+                software_versions=eq.software_versions,
+                device_serial_number=eq.device_serial_number or "",
+                content_label=spec.label,
+                content_description=spec.description,
+                content_creator_name=spec.creator,
+                graphic_annotations=annotations or None,
+                graphic_layers=list(layers.values()) or None,
+                voi_lut_transformations=_voi(spec, refs),
+                institution_name=eq.institution_name,
+            )
     except (ValueError, TypeError) as exc:
         # Checked above already; a remaining refusal by highdicom is still the spec's fault.
         raise SpecError(f"highdicom refused the presentation state: {exc}", source="spec") from None

@@ -187,7 +187,10 @@ def _draw_text(draw: ImageDraw.ImageDraw, obj: Dataset, geo: Geometry, colour: t
         if anchor_to is None:
             # No box: the text goes just below and right of what it points at.
             gap = 4 * geo.scale
-            anchor_to = (ax + gap, ay + gap)
+            width = draw.textlength(text, font=font)
+            # Below and right of the anchor, or left of it when the text would leave the picture.
+            x = ax + gap if ax + gap + width <= geo.display_size[0] else max(0.0, ax - gap - width)
+            anchor_to = (x, ay + gap)
             draw.text(anchor_to, text, fill=colour, font=font)
         if str(obj.get("AnchorPointVisibility", "N")) == "Y":
             draw.line([(ax, ay), anchor_to], fill=colour, width=1)
