@@ -162,3 +162,19 @@ def test_cli_writes_and_refuses(study: Path, tmp_path: Path) -> None:
     proc = run_cli("create", "gsps", str(spec), "--source", str(study), "-o", str(out))
     assert_clean_failure(proc, 2)
     assert "annotations[1].layer" in proc.stderr and not out.exists()
+
+
+def test_schema_describes_the_spec() -> None:
+    proc = run_cli("schema", "gsps")
+    assert proc.returncode == 0, proc.stderr
+    schema = json.loads(proc.stdout)
+    assert set(schema["properties"]) >= {"label", "images", "layers", "annotations", "window", "displayed_area",
+                                         "spatial"}
+    assert schema["$defs"]["Graphic"]["properties"]["type"]["enum"] == [
+        "POINT", "POLYLINE", "INTERPOLATED", "CIRCLE", "ELLIPSE"]
+    assert schema["$defs"]["Annotation"]["required"] == ["layer"]
+    proc = run_cli("schema", "results")
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(proc.stdout)
+    assert set(results["properties"]) == {"device", "sr", "gsps", "sc", "pdf"}
+    assert "GspsSpec" in results["$defs"] and "SRSpec" not in results["$defs"]  # SR inlined with its $defs

@@ -11,6 +11,8 @@ import click
 # kind -> "module:function" returning the schema; add one line per spec kind.
 SCHEMAS: dict[str, str] = {
     "sr": "dicomhelp.create.sr.spec:sr_schema",
+    "gsps": "dicomhelp.create.gsps:gsps_schema",
+    "results": "dicomhelp.create.results:results_schema",
 }
 
 

@@ -651,3 +651,10 @@ def create_gsps(spec: str | Path | dict[str, Any] | GspsSpec, source_dir: str | 
                       uid_policy=uid_policy or UIDPolicy.from_env())
     ps = build_gsps(loaded, source, builder)
     return write_atomic(ps, out)
+
+
+def gsps_schema() -> dict[str, Any]:
+    """The JSON Schema of a GSPS spec (``dicomhelp schema gsps``)."""
+    from dicomhelp.create.spec import json_schema
+
+    return json_schema(GspsSpec, title="dicomhelp create gsps spec")
