@@ -415,7 +415,8 @@ class SourceImages:
 # ------------------------------------------------------------------ checks against the source
 
 
-def _check_inside(points: Sequence[Sequence[float]], units: str, image: Dataset | None, path: str) -> None:
+def _check_inside(points: Sequence[Sequence[float]], units: str, image: Dataset | None, path: str,
+                  subject: str = "") -> None:
     """Coordinates must lie on the image (PIXEL) or the displayed area (DISPLAY)."""
     if units == "DISPLAY":
         limits, what = (1.0, 1.0), "the displayed area (0..1)"
@@ -425,7 +426,7 @@ def _check_inside(points: Sequence[Sequence[float]], units: str, image: Dataset 
         what = f"the image ({int(image.Columns)} columns × {int(image.Rows)} rows)"
     for x, y in points:
         if not (0.0 <= x <= limits[0] and 0.0 <= y <= limits[1]):
-            fail(path, f"[{x:g}, {y:g}] is outside {what}",
+            fail(path, f"{subject}[{x:g}, {y:g}]{', which' if subject else ''} is outside {what}",
                  "PIXEL coordinates run from 0,0 (top left corner) to Columns,Rows")
 
 
@@ -469,7 +470,8 @@ def check_against_source(spec: GspsSpec, source: SourceImages) -> list[SourceIma
             gpath = join(join(apath, "graphics"), j)
             for k, point in enumerate(g.extent() if g.points is None else g.graphic_data()):
                 where = join(join(gpath, "points"), k) if g.points is not None else gpath
-                _check_inside([point], ann.units, image, where)
+                subject = f"the {g.type} reaches " if g.points is None else ""
+                _check_inside([point], ann.units, image, where, subject)
         for j, t in enumerate(ann.texts):
             tpath = join(join(apath, "texts"), j)
             for key, point in t.points():
