@@ -41,3 +41,119 @@ def test_write_atomic_leaves_no_temporary(tmp_path):
     out = write_atomic(ds, tmp_path / "sub" / "ct.dcm")
     assert dcmread(out).SOPInstanceUID == ds.SOPInstanceUID
     assert [p.name for p in out.parent.iterdir()] == ["ct.dcm"]
+
+
+# --- bad input: what pydicom passes over silently, the header scan finds ---------------------
+
+import struct  # noqa: E402
+
+from dicomhelp.io import MAX_NESTING, scan_structure  # noqa: E402
+
+
+def _cut(tmp_path, name, size):
+    data = sample_file(name).read_bytes()
+    p = tmp_path / f"{name}.{size}"
+    p.write_bytes(data[:size] if size >= 0 else data[:size])
+    return p
+
+
+def test_sound_files_have_no_problems():
+    for name in ("CT_small.dcm", "MR_small_RLE.dcm", "test-SR.dcm", "rtplan.dcm", "JPEG2000.dcm",
+                 "MR_small_bigendian.dcm", "MR_small_implicit.dcm", "UN_sequence.dcm", "image_dfl.dcm"):
+        f = read_file(sample_file(name))
+        assert not f.damaged and not f.problems, (name, f.problems)
+
+
+def test_truncated_header_value_is_found_and_dropped(tmp_path):
+    f = read_file(_cut(tmp_path, "rtplan.dcm", 2000))
+    assert f.damaged and len(f.problems) == 1
+    assert "cut short (2000 bytes)" in f.problems[0] and "(300A,00B0)" in f.problems[0]
+    assert "RTPlanLabel" in f.dataset and "BeamSequence" not in f.dataset
+
+
+def test_pydicom_errors_fall_back_to_what_is_complete(tmp_path):
+    # pydicom raises on this cut (inside a sequence); we still show the elements before it.
+    f = read_file(_cut(tmp_path, "rtplan.dcm", 2404))
+    assert f.damaged and "cut short" in f.problems[0]
+    assert "PatientName" in f.dataset
+
+
+def test_truncated_native_pixel_data(tmp_path):
+    f = read_file(sample_file("MR_truncated.dcm"))
+    assert f.damaged and "(7FE0,0010)" in f.problems[0] and "8192 bytes declared" in f.problems[0]
+    assert "PatientName" in f.dataset
+
+
+def test_encapsulated_pixel_data_cut_short(tmp_path):
+    size = sample_file("SC_rgb_rle_2frame.dcm").stat().st_size
+    f = read_file(_cut(tmp_path, "SC_rgb_rle_2frame.dcm", size - 500))
+    assert f.damaged and "encapsulated pixel data ends inside a fragment" in f.problems[0]
+    assert f.pixel is not None and f.pixel.encapsulated
+    assert f.dataset.Rows == 100  # the header is complete
+
+
+def test_missing_sequence_delimiter_of_encapsulated_data(tmp_path):
+    f = read_file(_cut(tmp_path, "MR_small_RLE.dcm", -8 - 126 - 12))  # drop trailer and delimiter
+    assert f.damaged and "encapsulated pixel data" in f.problems[0]
+
+
+def test_elements_after_the_pixel_data_are_read():
+    f = read_file(sample_file("MR_small_RLE.dcm"))
+    assert "DataSetTrailingPadding" in f.dataset and not f.problems
+
+
+def test_stale_item_length_is_a_remark_not_damage():
+    path = next(p for p in sample_file("CT_small.dcm").parent.rglob("DICOMDIR-nooffset"))
+    f = read_file(path)
+    assert not f.damaged and "runs past the end of the file" in f.problems[0]
+    assert len(f.dataset.DirectoryRecordSequence) == 52
+
+
+def test_nesting_beyond_the_limit_is_cut(tmp_path):
+    body = b""
+    for _ in range(MAX_NESTING + 5):
+        body = (struct.pack("<HHL", 0x0008, 0x1115, 0xFFFFFFFF) + struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF)
+                + body + struct.pack("<HHL", 0xFFFE, 0xE00D, 0) + struct.pack("<HHL", 0xFFFE, 0xE0DD, 0))
+    p = tmp_path / "deep.dcm"
+    p.write_bytes(struct.pack("<HHL", 0x0008, 0x0060, 2) + b"OT" + body)
+    f = read_file(p)
+    assert f.damaged and f"nested more than {MAX_NESTING} levels" in f.problems[1]
+    assert f.dataset.Modality == "OT" and "ReferencedSeriesSequence" not in f.dataset
+
+
+def test_nesting_within_the_limit_is_fine(tmp_path):
+    body = b""
+    for _ in range(30):
+        body = (struct.pack("<HHL", 0x0008, 0x1115, 0xFFFFFFFF) + struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF)
+                + body + struct.pack("<HHL", 0xFFFE, 0xE00D, 0) + struct.pack("<HHL", 0xFFFE, 0xE0DD, 0))
+    p = tmp_path / "nest30.dcm"
+    p.write_bytes(struct.pack("<HHL", 0x0008, 0x0060, 2) + b"OT" + body)
+    with open(p, "rb") as fp:
+        scan = scan_structure(fp, p.stat().st_size, hint=(True, True))
+    assert scan.problem is None and scan.max_nesting == 30
+    assert not read_file(p).damaged
+
+
+def test_flipped_vr_bytes_do_not_crash(tmp_path):
+    data = bytearray(sample_file("CT_small.dcm").read_bytes())
+    data[0x90:0x92] = b"\x01\x02"  # the VR of the first meta element
+    p = tmp_path / "flip.dcm"
+    p.write_bytes(bytes(data))
+    try:
+        f = read_file(p)
+    except InputError as exc:
+        assert str(p) in exc.one_line()
+    else:
+        assert isinstance(f.problems, list)
+
+
+def test_big_pixel_data_is_not_read(tmp_path):
+    from pydicom import dcmread
+
+    ds = dcmread(sample_file("MR_small.dcm"))
+    frames = 400  # 64 x 64 x 2 bytes x 400 = 3.2 MB
+    ds.NumberOfFrames = frames
+    ds.PixelData = ds.PixelData * frames
+    big = write_atomic(ds, tmp_path / "big.dcm")
+    f = read_file(big)
+    assert f.pixel.length == 64 * 64 * 2 * frames and "PixelData" not in f.dataset and not f.problems

@@ -139,6 +139,9 @@ def _element_node(ds: Dataset, tag: int, depth: int, prefix: str, sr_position: s
         for i, item in enumerate(items):
             node.children.append(_item_node(item, i, node, path, sr_position, private))
         return node
+    if node.vr in ("IS", "DS") and _has_text_number(elem.value):
+        # pydicom keeps a number it cannot parse as the raw string: say so.
+        node.problem = f"not a valid {node.vr} value"
     try:
         node.value = value_text(elem)
     except Exception as exc:
@@ -164,6 +167,11 @@ def _item_node(item: Any, index: int, seq: Node, seq_path: str, parent_position:
     else:
         node.problem = f"item is not a dataset ({type(item).__name__})"
     return node
+
+
+def _has_text_number(value: Any) -> bool:
+    values = value if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue" else [value]
+    return any(type(v) is str and v.strip() for v in values)
 
 
 def _names(ds: Dataset, tag: int, node: Node) -> tuple[str, str]:
