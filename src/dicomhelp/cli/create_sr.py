@@ -40,12 +40,14 @@ def command(spec: str, sources: tuple[str, ...], out: str, iod: str | None, uid_
     from dicomhelp.errors import SpecError
     from dicomhelp.uids import UIDPolicy
 
-    typed = load_sr_spec(spec)
-    if iod is not None:
-        typed.document.iod = iod  # type: ignore[assignment]
     try:
+        typed = load_sr_spec(spec)
+        if iod is not None:
+            typed.document.iod = iod  # type: ignore[assignment]
         result = create_sr(typed, list(sources), out, uid_policy=UIDPolicy.from_env(uid_root, uid_seed))
     except SpecError as exc:
+        if exc.source == spec:
+            raise
         # Name the spec file too: the path inside it alone may be ambiguous.
         raise SpecError(exc.message, source=f"{spec}: {exc.source}", hint=exc.hint) from None
     for note in result.notes:

@@ -330,9 +330,8 @@ class _Checker:
             yield from self.group_child(child, tid)
         yield from self.observers(node.children, node, tid)
         measurements = [c for c in node.children if c.vt == "NUM"]
+        # A CODE "Finding" may be row 6 or a row 8 evaluation: either way the group says something.
         evaluations = [c for c in node.children if c.rel == "CONTAINS" and c.vt in ("CODE", "TEXT")]
-        finding_row = next((c for c in evaluations if c.concept == FINDING and c.vt == "CODE"), None)
-        evaluations = [c for c in evaluations if c is not finding_row]  # row 6, not an evaluation
         if tid == 1501:
             if regions or surfaces:
                 yield self.err("sr.tid1501.region", "a TID 1501 (image-level) group has no image region: use "

@@ -256,17 +256,25 @@ class _Reader:
         time_point: dict[str, Any] = {}
         regions: list[dict[str, Any]] = []
         template = next((str(t.get("TemplateIdentifier")) for t in item.get("ContentTemplateSequence") or []), None)
-        for index, child in enumerate(_children(item), start=1):
+        children = _children(item)
+        content_seen = False
+        for index, child in enumerate(children, start=1):
             cpos = f"{pos}.{index}"
             concept = _concept(child)
             vt = child.get("ValueType")
+            if vt in ("NUM", "SCOORD", "SCOORD3D", "IMAGE") or (child.get("RelationshipType") == "CONTAINS"
+                                                                and vt == "TEXT"):
+                content_seen = True
             if concept is None:
                 self.note("sr.read.no-concept-name", "content item without a concept name: skipped", cpos)
             elif concept == TRACKING_ID:
                 g["tracking_id"] = _text(child)
             elif concept == TRACKING_UID:
                 g["tracking_uid"] = _text(child)
-            elif concept == FINDING and vt == "CODE" and "finding" not in g and not g.get("qualitative"):
+            elif concept == FINDING and vt == "CODE" and "finding" not in g and not content_seen \
+                    and index < len(children):
+                # Row 6 comes before the measurements, regions and evaluations the builder appends;
+                # a lone Finding at the end is a qualitative evaluation (row 8).
                 g["finding"] = _value_code(child)
             elif concept == FINDING_CATEGORY:
                 g["finding_category"] = _value_code(child)
@@ -299,6 +307,7 @@ class _Reader:
                 else:
                     q["text"] = _text(child)
                 g.setdefault("qualitative", []).append(q)
+                content_seen = True
             elif vt == "SCOORD3D" and concept == IMAGE_REGION:
                 self.note("sr.read.unsupported", "3D Image Region (TID 1410 SCOORD3D): not in the spec, skipped", cpos,
                           severity="warning")

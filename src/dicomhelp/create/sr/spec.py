@@ -503,6 +503,8 @@ class Group:
             fail(join(path, locations[1]), f"give one location: {' or '.join(locations)}")
         if locations and self.images:
             fail(join(path, "images"), "'images' is for image-level groups; an ROI group's region names its image")
+        if self.kind == "image" and not self.qualitative and not self.measurements:
+            fail(path, "an image-level group (TID 1501) needs qualitative evaluations or measurements")
         if not self.qualitative and not self.measurements and self.finding is None:
             fail(path, "a group needs a finding, qualitative evaluations or measurements")
 
