@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from dicomhelp.cli import main
-from support import assert_clean_failure, dcmdump, dsrdump, pydicom_test_files, run_cli
+from support import assert_clean_failure, dciodvfy, dcmdump, dsrdump, pydicom_test_files, run_cli
 
 ALL_FILES = pydicom_test_files()
 # Files of the wheel that are damaged or not DICOM: the only ones where `dump` exits 1.
@@ -331,3 +331,37 @@ def test_dump_agrees_with_dcmdump_on_the_top_level_elements() -> None:
         _, out, _ = invoke("dump", str(path))
         ours = {ln[4:8] + ln[10:14] for ln in out.splitlines() if ln[2:4] == " (" and ln[16:17] != " "}
         assert theirs == ours, (name, theirs ^ ours)
+
+
+def test_tour_writes_a_self_contained_study_and_shows_dump_and_sr(tmp_path: Path) -> None:
+    from pydicom import dcmread
+
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    proc = run_cli("tour", "--out", str(tmp_path / "t1"), cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+    assert not list(cwd.iterdir())  # everything goes under --out
+    headings = [ln for ln in proc.stdout.splitlines() if ln.startswith("== ")]
+    assert headings[:3] == ["== 1. Copy the sample study (fresh UIDs each run) ==",
+                            "== 2. dump: what is inside a CT image ==",
+                            "== 3. sr: the content tree of a Structured Report =="]
+    assert "SQ (0040, a730) ContentSequence" not in proc.stdout  # the SR is shown as a tree, not dumped
+    assert "1.2.2  CONTAINS  NUM  Diameter = 3 Length Unit" in proc.stdout
+    assert "PN (0010, 0010) PatientName" in proc.stdout
+    study = sorted((tmp_path / "t1" / "study").glob("*.dcm"))
+    assert len(study) >= 2
+    verdict = dciodvfy(study[0])
+    assert verdict.ok, verdict
+    # A second run gives the copy fresh UIDs: the folders are two studies, not one twice.
+    run_cli("tour", "--out", str(tmp_path / "t2"))
+    again = sorted((tmp_path / "t2" / "study").glob("*.dcm"))
+    assert dcmread(study[0]).StudyInstanceUID != dcmread(again[0]).StudyInstanceUID
+
+
+def test_tour_steps_are_extensible(tmp_path: Path) -> None:
+    from dicomhelp.tour import STEPS, Step, run_tour
+
+    seen: list[str] = []
+    extra = Step("A later feature", lambda ctx: ctx.echo(f"study has {len(ctx.study)} images"))
+    ctx = run_tour(tmp_path, echo=seen.append, steps=[STEPS[0], extra])
+    assert "== 2. A later feature ==" in seen and f"study has {len(ctx.study)} images" in seen

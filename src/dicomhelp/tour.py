@@ -1,0 +1,95 @@
+"""The tour: the main job on built-in sample data, one step after another.
+
+The tour is a list of :class:`Step` (a title and a function of the shared
+:class:`TourContext`). Each capability adds its step to :data:`STEPS` (or with
+:func:`add_step`), so ``dicomhelp tour`` grows into: copy the sample study,
+create a result set for it, validate it, show it. Everything a step writes goes
+under ``context.out``; what it shows goes through ``context.echo``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Shipped in pydicom's wheel: a Structured Report with every value type.
+SAMPLE_SR = "test-SR.dcm"
+
+
+@dataclass
+class TourContext:
+    """What the steps share: the output folder, the printer, what earlier steps made."""
+
+    out: Path
+    echo: Callable[[str], None] = print
+    study: list[Path] = field(default_factory=list)  # the sample study copied under out/study
+    made: dict[str, list[Path]] = field(default_factory=dict)  # files later steps create, by kind
+
+
+@dataclass
+class Step:
+    """One step of the tour: a short title and the function that does it."""
+
+    title: str
+    run: Callable[[TourContext], None]
+
+
+def copy_sample_study(ctx: TourContext) -> None:
+    from dicomhelp.samples import make_sample_study
+
+    ctx.study = make_sample_study(ctx.out / "study")
+    ctx.echo(f"wrote {len(ctx.study)} CT images with fresh UIDs to {ctx.out / 'study'}/")
+
+
+def dump_sample_image(ctx: TourContext) -> None:
+    from dicomhelp.inspect import dump_lines
+    from dicomhelp.io import read_file
+
+    path = ctx.study[0] if ctx.study else None
+    if path is None:
+        from dicomhelp.io import sample_file
+
+        path = sample_file("CT_small.dcm")
+    ctx.echo(f"$ dicomhelp dump {path} --no-private")
+    for line in dump_lines(read_file(path), private=False, max_value_length=80):
+        ctx.echo(line)
+
+
+def show_sample_sr(ctx: TourContext) -> None:
+    from dicomhelp.inspect.srview import render_sr
+    from dicomhelp.io import read_file, sample_file
+
+    path = sample_file(SAMPLE_SR)
+    ctx.echo(f"$ dicomhelp sr {path}")
+    for line in render_sr(read_file(path).dataset):
+        ctx.echo(line)
+
+
+STEPS: list[Step] = [
+    Step("Copy the sample study (fresh UIDs each run)", copy_sample_study),
+    Step("dump: what is inside a CT image", dump_sample_image),
+    Step("sr: the content tree of a Structured Report", show_sample_sr),
+]
+
+
+def add_step(step: Step, *, before: str | None = None) -> None:
+    """Add a step at the end, or before the step titled ``before``."""
+    if before is None:
+        STEPS.append(step)
+        return
+    index = next((i for i, s in enumerate(STEPS) if s.title == before), len(STEPS))
+    STEPS.insert(index, step)
+
+
+def run_tour(out: str | Path, *, echo: Callable[[str], None] = print, steps: list[Step] | None = None) -> TourContext:
+    """Run every step in order with short headings; return the context (what was made)."""
+    ctx = TourContext(out=Path(out), echo=echo)
+    ctx.out.mkdir(parents=True, exist_ok=True)
+    todo = STEPS if steps is None else steps
+    for number, step in enumerate(todo, start=1):
+        echo(f"== {number}. {step.title} ==")
+        step.run(ctx)
+        echo("")
+    echo(f"Done: everything the tour wrote is in {ctx.out}/")
+    return ctx
