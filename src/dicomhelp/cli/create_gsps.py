@@ -34,7 +34,12 @@ def command(spec: str, source: str, out: str, uid_root: str | None, uid_seed: st
     from dicomhelp.create.gsps import create_gsps
     from dicomhelp.uids import UIDPolicy
 
-    path = create_gsps(spec, source, out, uid_policy=UIDPolicy.from_env(uid_root, uid_seed))
+    from dicomhelp.errors import SpecError
+
+    try:
+        path = create_gsps(spec, source, out, uid_policy=UIDPolicy.from_env(uid_root, uid_seed))
+    except SpecError as exc:
+        raise _in_file(exc, spec) from None
     ds = dcmread(path, stop_before_pixels=True)
     images = sum(len(s.ReferencedImageSequence) for s in ds.ReferencedSeriesSequence)
     annotations = len(ds.get("GraphicAnnotationSequence", []))
@@ -45,3 +50,13 @@ def command(spec: str, source: str, out: str, uid_root: str | None, uid_seed: st
                                                            ds.get("GraphicLayerSequence", [])]})
     else:
         click.echo(f"wrote {path}: presentation state for {images} image(s), {annotations} annotation(s)")
+
+
+def _in_file(exc: Exception, spec: str) -> Exception:
+    """Name the spec file too, as ``create sr`` does: the path inside it alone may be ambiguous."""
+    from dicomhelp.errors import SpecError
+
+    assert isinstance(exc, SpecError)
+    if exc.source == spec or (exc.source or "").startswith(f"{spec}:"):
+        return exc
+    return SpecError(exc.message, source=f"{spec}: {exc.source}", hint=exc.hint)

@@ -45,9 +45,15 @@ def command(spec: str, source: str, out: str | None, dry_run: bool, with_source:
 
     if not dry_run and not out:
         raise UsageError("give an output folder with -o/--out, or --dry-run to check only")
-    result, written = create_results(spec, source, None if dry_run else out, dry_run=dry_run,
-                                     uid_policy=UIDPolicy.from_env(uid_root, uid_seed),
-                                     with_source=with_source, force=force)
+    from dicomhelp.cli.create_gsps import _in_file
+    from dicomhelp.errors import SpecError
+
+    try:
+        result, written = create_results(spec, source, None if dry_run else out, dry_run=dry_run,
+                                         uid_policy=UIDPolicy.from_env(uid_root, uid_seed),
+                                         with_source=with_source, force=force)
+    except SpecError as exc:
+        raise _in_file(exc, spec) from None
     data = {"dry_run": dry_run, "device_uid": result.device_uid, "objects": result.summary()}
     summary = None
     errors = 0
