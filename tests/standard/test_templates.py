@@ -30,6 +30,8 @@ def test_core_templates_are_well_formed(k: Any, number: int) -> None:
     tid = k.tid(number)
     assert tid is not None and tid.rows
     assert [r.row for r in tid.rows] == list(range(1, len(tid.rows) + 1))
+    labels = [r.label for r in tid.rows if r.label]
+    assert len(labels) == len(set(labels)) and tid.rows[0].label == "1"
     for r in tid.rows:
         assert r.requirement in REQUIREMENTS, r
         assert r.value_type in VALUE_TYPES and r.relationship in RELATIONSHIPS, r
@@ -86,14 +88,22 @@ def test_key_rows_of_tid_1500(k: Any) -> None:
     assert tid.root and tid.extensible and tid.name == "Measurement Report"
     assert tid.rows[0].value_type == "CONTAINER" and tid.rows[0].concept_set.startswith("DCID 7021")
     assert tid.rows[3].concept.value == "121058" and tid.rows[3].vm == "1-n" and tid.rows[3].binding == "B"
-    imaging = tid.rows[5]
-    assert (imaging.relationship, imaging.value_type, imaging.concept.value) == ("CONTAINS", "CONTAINER", "126010")
-    assert {r.include_template for r in tid.rows if r.nesting_level == 2} >= {1501, 1410, 1411}
+    row = {r.label: r for r in tid.rows}
+    # Row numbers as DCMTK's TID 1500 implementation cites them (dcmsr/libcmr/tid1500.cc).
+    assert (row["6"].relationship, row["6"].value_type, row["6"].concept.value) == ("CONTAINS", "CONTAINER", "126010")
+    assert row["8"].include_template == 1411 and row["9"].include_template == 1501
+    assert row["12"].concept.value == "C0034375" and row["13"].value_type == "CODE" and row["14"].value_type == "TEXT"
+    assert row["3"].relationship == "HAS OBS CONTEXT" and row["3"].include_template == 1001
 
 
-def test_tid_1419_passes_its_value_sets_to_tid_300(k: Any) -> None:
-    row = next(r for r in k.tid(1419).rows if r.include_template == 300)
-    assert row.include_params["$Measurement"].startswith("BCID 7469")
+def test_measurement_groups_pass_their_value_sets_on(k: Any) -> None:
+    row = next(r for r in k.tid(1411).rows if r.include_template == 1419)
+    assert row.label == "15" and row.include_params["$Measurement"].startswith("BCID 7469")
+    row = next(r for r in k.tid(1501).rows if r.include_template == 300)
+    assert row.label == "10" and row.include_params["$Units"].startswith("BCID 7181")
+    tracking = {r.label: r for r in k.tid(1411).rows}
+    assert tracking["2"].value_type == "TEXT" and tracking["3"].value_type == "UIDREF"
+    assert tracking["1b"].concept.value == "C67447" and tracking["1b"].value_type == "TEXT"
 
 
 def test_binding_cids(k: Any) -> None:

@@ -69,7 +69,7 @@ def _as_set(k: Knowledge, text: str) -> dict[str, Any] | None:
     rows = []
     for r in tid.rows:
         rows.append({
-            "row": r.row, "nesting_level": r.nesting_level, "relationship": r.relationship,
+            "row": r.row, "label": r.label, "nesting_level": r.nesting_level, "relationship": r.relationship,
             "value_type": r.value_type,
             "concept": {"scheme": r.concept.scheme, "value": r.concept.value, "meaning": r.concept.meaning}
             if r.concept else None,
@@ -401,11 +401,12 @@ def _render_cid(a: dict[str, Any]) -> list[str]:
 def _render_tid(a: dict[str, Any]) -> list[str]:
     kind = "extensible" if a["extensible"] else "non-extensible"
     lines = [f"TID {a['number']} {a['name']} ({kind}{', root template' if a['root'] else ''}; {a['source']})",
-             "Rows (NL, relationship, value type, concept, VM, requirement, value set):"]
+             "Rows (row, NL, relationship, value type, concept, VM, requirement, value set; '-' = row number"
+             " not verified):"]
     for r in a["rows"]:
         concept = (f"({r['concept']['value']}, {r['concept']['scheme']}, \"{r['concept']['meaning']}\")"
                    if r["concept"] else (r["concept_set"] or ""))
-        parts = [f"{r['row']:>3} {'>' * r['nesting_level']:<3}", r["relationship"] or "", r["value_type"] or "",
+        parts = [f"{r['label'] or '-':>3} {'>' * r['nesting_level']:<3}", r["relationship"] or "", r["value_type"] or "",
                  concept, r["vm"], r["requirement"]]
         line = " ".join(p for p in parts if p)
         if r["value_set"]:

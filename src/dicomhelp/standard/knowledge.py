@@ -218,7 +218,7 @@ class Knowledge:
         data = _data("templates.json")
         out: dict[int, TIDInfo] = {}
         for t in data["templates"]:
-            rows = tuple(_tid_row(r) for r in t["rows"])  # type: ignore[arg-type]
+            rows = tuple(_tid_row(i + 1, r) for i, r in enumerate(t["rows"]))
             out[t["number"]] = TIDInfo(t["number"], t["name"], t["extensible"], rows, t["source"],
                                        t.get("root", False))
         return out
@@ -258,9 +258,9 @@ class Knowledge:
 _SET = re.compile(r"^(B|D)?(CID|TID)\s+(\d+)")
 
 
-def _tid_row(r: list[Any]) -> TIDRow:
+def _tid_row(position: int, r: list[Any]) -> TIDRow:
     """One row as written in templates.json (see its "note")."""
-    number, level, relationship, value_type, concept_text, vm, requirement, condition, value_set = r[:9]
+    label, level, relationship, value_type, concept_text, vm, requirement, condition, value_set = r[:9]
     params = r[9] if len(r) > 9 else None
     concept = concept_set = None
     if concept_text and concept_text.count("|") == 2:
@@ -277,5 +277,5 @@ def _tid_row(r: list[Any]) -> TIDRow:
                 include = int(m.group(3))
             elif m.group(2) == "CID" and binding is None:
                 binding = m.group(1)
-    return TIDRow(number, level, relationship, value_type, concept, vm, requirement, condition, value_set,
-                  binding, include, params, concept_set)
+    return TIDRow(position, level, relationship, value_type, concept, vm, requirement, condition, value_set,
+                  binding, include, params, concept_set, None if label is None else str(label))

@@ -115,6 +115,7 @@ class TIDRow(_Compact):
     include_template: int | None = None
     include_params: dict[str, Any] | None = None
     concept_set: str | None = None  # concept name given as a value set or $parameter, e.g. "DCID 7021 ..."
+    label: str | None = None  # the standard's row number ("3", "1b") where verified; ``row`` is the position
 
 
 @dataclass(frozen=True)
