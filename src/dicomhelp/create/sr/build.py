@@ -306,6 +306,7 @@ def _build(spec: S.SRSpec, source: Source, uid_policy: UIDPolicy | None, equipme
         **builder.highdicom_kwargs(series, instance_number=doc.instance_number),
     )
     ds.SeriesDescription = doc.series_description
+    _mapping_resource_uids(ds)
     _coding_schemes(ds, ctx)
     builder.finish(ds)
     return BuildResult(ds, iod, ctx.notes)
@@ -462,8 +463,14 @@ def _surface(r: S.Region3D, ctx: _Context, path: str) -> Any:
 
 def _group(g: S.Group, index: int, ctx: _Context) -> Any:
     group = _hd_group(g, index, ctx)
-    # Qualitative evaluations in spec order, CODE or TEXT (highdicom's class takes codes only).
     container = group[0]
+    # PS3.16 TID 1501 row 5 / 1410 row 12 / 1411 row 13: Finding category is a concept modifier
+    # (highdicom 0.28 writes CONTAINS).
+    for item in container.ContentSequence:
+        name = item.ConceptNameCodeSequence[0]
+        if (name.get("CodeValue"), name.CodingSchemeDesignator) == ("276214006", "SCT"):
+            item.RelationshipType = "HAS CONCEPT MOD"
+    # Qualitative evaluations in spec order, CODE or TEXT (highdicom's class takes codes only).
     for j, q in enumerate(g.qualitative):
         container.ContentSequence.append(_qualitative(q, ctx, f"groups[{index}].qualitative[{j}]"))
     return group
@@ -566,3 +573,17 @@ def _coding_schemes(ds: Dataset, ctx: _Context) -> None:
             item.CodingSchemeResponsibleOrganization = ctx.spec.observer.device.manufacturer
         items.append(item)
     ds.CodingSchemeIdentificationSequence = _Seq(items)
+
+
+DCMR_UID = "1.2.840.10008.8.1.1"  # PS3.16 Mapping Resource UID of DCMR
+
+
+def _mapping_resource_uids(ds: Dataset) -> None:
+    """Mapping Resource UID next to every DCMR template identifier (as vendors write it)."""
+    stack = [ds]
+    while stack:
+        item = stack.pop()
+        for template in item.get("ContentTemplateSequence") or []:
+            if template.get("MappingResource") == "DCMR" and "MappingResourceUID" not in template:
+                template.MappingResourceUID = DCMR_UID
+        stack.extend(item.get("ContentSequence") or [])
