@@ -60,7 +60,7 @@ def parse_output(text: str, file: str | None = None) -> list[Finding]:
         path = tag = keyword = None
         if m.group("path"):
             path, tag, keyword = convert_path(m.group("path"))
-        findings.append(Finding(severity, "dciodvfy", m.group("text").strip(" -"), path=path, tag=tag,
+        findings.append(Finding(severity, f"dciodvfy.{m.group(1).lower()}", m.group("text").strip(" -"), path=path, tag=tag,
                                 keyword=keyword, source="dciodvfy", file=file))
     return findings
 

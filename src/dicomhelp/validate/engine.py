@@ -34,6 +34,7 @@ class ValidateOptions:
     with_dciodvfy: bool = False
     max_depth: int = MAX_DEPTH
     info: bool = True  # keep info findings (attributes not in the IOD, ...)
+    as_set: bool = False  # collect what the set checks need (identity, references)
 
 
 @dataclass
@@ -162,9 +163,10 @@ def _validate_dataset(dfile: DicomFile, opts: ValidateOptions, report: FileRepor
                 fix="the file is probably damaged there; please report it if it is not",
             ))
     report.iod = ctx.iod.id if ctx.iod is not None else None
-    from dicomhelp.validate.rules.sets import instance_info
+    if opts.as_set:
+        from dicomhelp.validate.rules.sets import instance_info
 
-    report.set_info = instance_info(ctx)
+        report.set_info = instance_info(ctx)
 
 
 def _uid_name(uid: str | None) -> str | None:
@@ -212,6 +214,10 @@ def validate_paths(
     from dicomhelp.io import iter_files
 
     opts = options or ValidateOptions()
+    if as_set and not opts.as_set:
+        from dataclasses import replace
+
+        opts = replace(opts, as_set=True)
     start = time.perf_counter()
     files = [str(p) for p in iter_files(paths)]
     n_jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)

@@ -111,6 +111,7 @@ def _group_length(ctx: Context) -> Iterator[Finding]:
             start_after_length = pos + header + length
         pos += header + length
         end = pos
+    yield from _first_element(ctx, head, end)
     if declared is None:
         yield error("encoding.meta-group-length", "File Meta Information Group Length (0002,0000) is missing",
                     tag=0x00020000, keyword="FileMetaInformationGroupLength", path="FileMetaInformationGroupLength",
@@ -122,6 +123,37 @@ def _group_length(ctx: Context) -> Iterator[Finding]:
                     f"File Meta Information Group Length says {declared} bytes but the meta elements after it take {actual}",
                     tag=0x00020000, keyword="FileMetaInformationGroupLength", path="FileMetaInformationGroupLength",
                     reference=META_REF, fix=f"set it to {actual}")
+
+
+VALID_VRS = {b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO", b"LT", b"OB", b"OD",
+             b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST", b"SV", b"TM", b"UC", b"UI",
+             b"UL", b"UN", b"UR", b"US", b"UT", b"UV"}
+
+
+def _first_element(ctx: Context, head: bytes, start: int) -> Iterator[Finding]:
+    """Look at the data set's first element header: is it encoded as the transfer syntax says?
+
+    pydicom silently reads a mislabelled data set, so the raw bytes are checked here.
+    """
+    from pydicom.uid import UID
+
+    ts_text = ctx.file.transfer_syntax
+    if not ts_text or start + 8 > len(head):
+        return
+    ts = UID(ts_text)
+    if not ts.is_transfer_syntax or ts.is_deflated:
+        return
+    vr_bytes = head[start + 4 : start + 6]
+    group_le = struct.unpack("<H", head[start : start + 2])[0]
+    group_be = struct.unpack(">H", head[start : start + 2])[0]
+    actual_explicit = vr_bytes in VALID_VRS
+    actual_little = not (group_le > 0x00FF and group_be <= 0x00FF)
+    if actual_explicit == (not ts.is_implicit_VR) and actual_little == ts.is_little_endian:
+        return
+    actual = f"{'Explicit' if actual_explicit else 'Implicit'} VR {'Little' if actual_little else 'Big'} Endian"
+    yield error("encoding.ts-mismatch", f"the data set is encoded as {actual}, not as {ts.name} says",
+                tag=0x00020010, keyword="TransferSyntaxUID", path="TransferSyntaxUID", reference=TS_REF,
+                fix="set TransferSyntaxUID to the encoding actually used, or re-encode the data set")
 
 
 def _transfer_syntax(ctx: Context, has_meta: bool) -> Iterator[Finding]:

@@ -47,6 +47,8 @@ class ModulePlan:
     top_level: frozenset[int]
     required_top: bool  # has top-level Type 1 or 2 attributes (so its absence shows)
     section: str | None  # PS3.3 section, e.g. "C.7.3.1"
+    # What to check, grouped by enclosing sequence path: Type 1/2/1C/2C and enumerated attributes.
+    groups: tuple[tuple[tuple[str, ...], int | None, tuple[Any, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,9 @@ def plan_for(iod: Any) -> IODPlan:
         if usage.module_id == "sr-document-content":
             attrs = tuple(a for a in attrs if not a.path and a.keyword in SR_CONTENT_ROOT)
         required_top = any(not a.path and a.type in ("1", "2") for a in attrs)
-        plans.append(ModulePlan(usage.module_id, module.name, usage.usage, _weakest(attrs), distinctive, mine,
-                                required_top, _section(getattr(module, "link", None))))
+        weakest = _weakest(attrs)
+        plans.append(ModulePlan(usage.module_id, module.name, usage.usage, weakest, distinctive, mine,
+                                required_top, _section(getattr(module, "link", None)), _groups(weakest)))
     all_top = frozenset().union(*tops.values()) if tops else frozenset()
     plan = IODPlan(iod.id, iod.name, tuple(plans), all_top)
     _PLANS[iod.id] = plan
@@ -110,7 +113,7 @@ def _section(link: str | None) -> str | None:
     """``.../sect_C.7.6.html#table_C.7-9`` -> ``Table C.7-9`` (the module's table in PS3.3)."""
     if not link:
         return None
-    m = re.search(r"#table_([A-Z0-9.\-]+)", link)
+    m = re.search(r"#table_([A-Za-z0-9.\-]+)", link)
     if m:
         return f"Table {m.group(1)}"
     m = re.search(r"sect_([A-Z0-9.]+?)\.html", link)
@@ -120,6 +123,24 @@ def _section(link: str | None) -> str | None:
 def module_ref(module: ModulePlan) -> str:
     where = f"PS3.3 {module.section}" if module.section else "PS3.3"
     return f"{module.name} module, {where}"
+
+
+def _checked_type(attr: Any) -> str:
+    if len(attr.path) == 1 and attr.path[0] in FUNCTIONAL_GROUPS:
+        return "3"
+    return str(attr.type)
+
+
+def _groups(attrs: tuple[Any, ...]) -> tuple[tuple[tuple[str, ...], int | None, tuple[Any, ...]], ...]:
+    from pydicom.datadict import tag_for_keyword
+
+    by_path: dict[tuple[str, ...], list[Any]] = {}
+    for a in attrs:
+        if _checked_type(a) == "3" and not a.enumerated:
+            continue
+        by_path.setdefault(tuple(a.path), []).append(a)
+    return tuple((path, tag_for_keyword(path[0]) if path else None, tuple(group))
+                 for path, group in by_path.items())
 
 
 def _weakest(attrs: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -164,12 +185,16 @@ def check(ctx: Context) -> Iterator[Finding]:
             checked.append(module)
     seen: set[tuple[str, str]] = set()
     for module in checked:
-        for attr in module.attributes:
-            for finding in _check_attribute(ctx, module, attr, extra):
-                key = (finding.rule, finding.path or "")
-                if key not in seen:
-                    seen.add(key)
-                    yield finding
+        for path, first_tag, attrs in module.groups:
+            if first_tag is not None and first_tag not in present_tags:
+                continue
+            for item, steps in _items_at(ds, path):
+                for attr in attrs:
+                    for finding in _check_attribute(ctx, module, attr, item, steps, extra):
+                        key = (finding.rule, finding.path or "")
+                        if key not in seen:
+                            seen.add(key)
+                            yield finding
     yield from _frames(ctx, plan, present_tags)
     if ctx.options.info:
         for tag in sorted(present_tags - plan.all_top_level):
@@ -240,53 +265,50 @@ def _is_empty(item: Dataset, tag: int) -> bool:
     return False
 
 
-def _check_attribute(ctx: Context, module: ModulePlan, attr: Any, extra: set[int]) -> Iterator[Finding]:
-    t = attr.type
-    if len(attr.path) == 1 and attr.path[0] in FUNCTIONAL_GROUPS:
-        t = "3"
-    if t == "3" and not attr.enumerated:
-        return
+def _check_attribute(ctx: Context, module: ModulePlan, attr: Any, item: Dataset, steps: list[Step],
+                     extra: set[int]) -> Iterator[Finding]:
+    t = _checked_type(attr)
     sop = ctx.sop_class_uid or ""
-    for item, steps in _items_at(ctx.ds, tuple(attr.path)):
-        here = format_path(steps + [Step(tag=attr.tag)])
-        where = dict(tag=attr.tag, keyword=attr.keyword, path=here)
-        ref = f"Type {t} in the {module_ref(module)}; types: {TYPES_REF}"
-        if t.endswith("C") and getattr(attr, "condition", None):
-            ref += f"; condition: {attr.condition}"
-        present = attr.tag in item or (not steps and attr.tag in extra)
-        empty = present and attr.tag in item and _is_empty(item, attr.tag)
-        if present and not empty and attr.enumerated:
-            yield from _enumerated(item, attr, module, where)
-        if t == "3":
-            continue
-        required = t in ("1", "2")
-        if t in ("1C", "2C"):
-            # The hand-coded conditions are those of top-level attributes (and of SR items).
-            cond = condition_for(attr.keyword) if not steps else None
-            decided = cond(item, ctx.ds, sop) if cond is not None else None
-            required = bool(decided)
-            if t == "1C" and present and empty:
-                yield error("iod.type1c-empty", "present but empty: a Type 1C attribute, when present, must "
-                            "have a value", reference=ref, fix=_fix_value(attr, "give it a value or remove it"),
-                            **where)
-                continue
-        if not required:
-            continue
-        strength = t.rstrip("C")
-        rule_t = t.lower()
-        if not present:
-            why = " (its condition holds here)" if t.endswith("C") else ""
-            if strength == "1":
-                yield error(f"iod.type{rule_t}-missing", f"missing: a Type {t} attribute must be present with a "
-                            f"value{why}", reference=ref, fix=_fix_value(attr, f"add {attr.keyword} with a value"),
-                            **where)
-            else:
-                yield error(f"iod.type{rule_t}-missing", f"missing: a Type {t} attribute must be present, even if "
-                            f"empty{why}", reference=ref,
-                            fix=f"add {attr.keyword} (empty if the value is unknown)", **where)
-        elif strength == "1" and empty:
-            yield error(f"iod.type{rule_t}-empty", f"empty: a Type {t} attribute must have a value",
-                        reference=ref, fix=_fix_value(attr, f"give {attr.keyword} a value"), **where)
+    present = attr.tag in item or (not steps and attr.tag in extra)
+    empty = present and attr.tag in item and _is_empty(item, attr.tag)
+    if present and not empty and not attr.enumerated:
+        return  # the common case: nothing to report, no path to format
+    where = dict(tag=attr.tag, keyword=attr.keyword, path=format_path(steps + [Step(tag=attr.tag)]))
+    ref = f"Type {t} in the {module_ref(module)}; types: {TYPES_REF}"
+    if t.endswith("C") and getattr(attr, "condition", None):
+        ref += f"; condition: {attr.condition}"
+    if present and not empty and attr.enumerated:
+        yield from _enumerated(item, attr, module, where)
+    if t == "3":
+        return
+    required = t in ("1", "2")
+    if t in ("1C", "2C"):
+        # The hand-coded conditions are those of top-level attributes (and of SR items).
+        cond = condition_for(attr.keyword) if not steps else None
+        decided = cond(item, ctx.ds, sop) if cond is not None else None
+        required = bool(decided)
+        if t == "1C" and present and empty:
+            yield error("iod.type1c-empty", "present but empty: a Type 1C attribute, when present, must "
+                        "have a value", reference=ref, fix=_fix_value(attr, "give it a value or remove it"),
+                        **where)
+            return
+    if not required:
+        return
+    strength = t.rstrip("C")
+    rule_t = t.lower()
+    if not present:
+        why = " (its condition holds here)" if t.endswith("C") else ""
+        if strength == "1":
+            yield error(f"iod.type{rule_t}-missing", f"missing: a Type {t} attribute must be present with a "
+                        f"value{why}", reference=ref, fix=_fix_value(attr, f"add {attr.keyword} with a value"),
+                        **where)
+        else:
+            yield error(f"iod.type{rule_t}-missing", f"missing: a Type {t} attribute must be present, even if "
+                        f"empty{why}", reference=ref,
+                        fix=f"add {attr.keyword} (empty if the value is unknown)", **where)
+    elif strength == "1" and empty:
+        yield error(f"iod.type{rule_t}-empty", f"empty: a Type {t} attribute must have a value",
+                    reference=ref, fix=_fix_value(attr, f"give {attr.keyword} a value"), **where)
 
 
 def _fix_value(attr: Any, base: str) -> str:

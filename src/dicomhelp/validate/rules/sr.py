@@ -58,17 +58,33 @@ class Item:
     path: str
     parent: Item | None
     depth: int
+    problem: str | None = None
 
 
 def iter_items(root: Any, max_depth: int = 64) -> Iterator[Item]:
-    """The root (position ``1``) and every content item below it, depth first."""
-    top = Item(root, "1", "", None, 0)
-    yield top
-    yield from _children(top, max_depth)
+    """The root (position ``1``) and every content item below it, depth first.
+
+    Uses the shared walker of :mod:`dicomhelp.inspect.srtree` when it is there
+    (same positions as ``dump`` and ``sr`` print), else an equivalent one.
+    """
+    try:
+        from dicomhelp.inspect.srtree import iter_content_items
+    except ImportError:
+        top = Item(root, "1", "", None, 0)
+        yield top
+        yield from _children(top, max_depth)
+        return
+    by_position: dict[str, Item] = {}
+    for ref in iter_content_items(root):
+        parent = by_position.get(ref.parent_position) if ref.parent_position else None
+        item = Item(ref.item, ref.position, ref.path, parent, ref.depth, ref.problem)
+        by_position[ref.position] = item
+        yield item
 
 
 def _children(parent: Item, max_depth: int) -> Iterator[Item]:
     if parent.depth >= max_depth:
+        parent.problem = f"content tree deeper than {max_depth} levels: items below are not checked"
         return
     seq = parent.dataset.get("ContentSequence")
     for i, child in enumerate(seq or []):
@@ -90,9 +106,9 @@ def check(ctx: Context) -> Iterator[Finding]:
     allowed = _constraints(ctx, sop)
     for item in iter_items(ctx.ds, ctx.options.max_depth):
         yield from _item(item, allowed)
-        if item.depth >= ctx.options.max_depth:
-            yield error("file.too-deep", "the content tree is nested too deeply to check below here",
-                        sr_position=item.position, path=item.path or None)
+        if item.problem:
+            yield error("sr.tree", item.problem, sr_position=item.position, path=item.path or None,
+                        reference=CONTENT_REF, fix="repair the content tree at this item")
 
 
 def _constraints(ctx: Context, sop: str) -> set[tuple[str, str, str]] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from dicomhelp.paths import Step, format_path
@@ -77,17 +77,16 @@ class _Walker:
             if elem_tag == 0 and group != 0x0002:
                 continue  # group lengths (retired) carry nothing to check
             private = group % 2 == 1
-            step = Step(tag=tag) if not private else _private_step(ds, tag)
-            path = format_path(prefix + [step])
+            where = _Where(ds, tag, prefix)
             dict_vr = dict_vm = None
             keyword = None
             if not private:
                 try:
                     dict_vr, dict_vm, _name, _ret, keyword = get_entry(tag)
                 except KeyError:
-                    yield info("values.unknown-tag", "the attribute is not in the DICOM dictionary", tag=tag,
-                               path=path, reference="PS3.6 6", fix="remove it or use a private group")
-            where = dict(tag=tag, keyword=keyword or None, path=path)
+                    yield info("values.unknown-tag", "the attribute is not in the DICOM dictionary",
+                               reference="PS3.6 6", fix="remove it or use a private group", **where)
+            where.keyword = keyword or None
             stored_vr = getattr(raw, "VR", None)
             vr = stored_vr or (dict_vr.split(" or ")[0] if dict_vr else None)
             length = getattr(raw, "length", None)
@@ -105,14 +104,14 @@ class _Walker:
                                 reference="PS3.6 6", fix=f"re-encode the element with VR {dict_vr}", **where)
                     continue
             if vr == "SQ":
-                yield from self._sequence(ds, tag, prefix, step, depth, where)
+                yield from self._sequence(ds, tag, prefix, where.step, depth, where)
                 continue
             if vr is None or private:
                 continue
-            yield from self._value(raw, vr, dict_vm, where, path)
+            yield from self._value(raw, vr, dict_vm, where)
 
     def _sequence(self, ds: Dataset, tag: int, prefix: list[Step], step: Step, depth: int,
-                  where: dict[str, Any]) -> Iterator[Finding]:
+                  where: Mapping[str, Any]) -> Iterator[Finding]:
         if depth >= self.max_depth:
             yield error("file.too-deep", f"sequences are nested more than {self.max_depth} levels deep; "
                         "the rest of this branch is not checked", fix="flatten the nesting", **where)
@@ -127,7 +126,7 @@ class _Walker:
                         element_byte=step.element_byte, index=i)
             yield from self.walk(item, prefix + [here], depth + 1)
 
-    def _value(self, raw: Any, vr: str, dict_vm: str | None, where: dict[str, Any], path: str) -> Iterator[Finding]:
+    def _value(self, raw: Any, vr: str, dict_vm: str | None, where: Mapping[str, Any]) -> Iterator[Finding]:
         value = raw.value
         if vr in BINARY_SIZE:
             if not isinstance(value, (bytes, bytearray)):
@@ -172,10 +171,38 @@ class _Walker:
         return _converted_text(value)
 
 
-def _private_step(ds: Dataset, tag: int) -> Step:
-    from dicomhelp.paths import element_step
+class _Where(Mapping[str, Any]):
+    """Where a finding is (tag, keyword, path), the path formatted only if a finding needs it."""
 
-    return element_step(ds, tag)
+    _KEYS = ("tag", "keyword", "path")
+
+    def __init__(self, ds: Dataset, tag: int, prefix: list[Step]) -> None:
+        self.ds, self.tag, self.prefix = ds, tag, prefix
+        self.keyword: str | None = None
+        self._step: Step | None = None
+
+    @property
+    def step(self) -> Step:
+        if self._step is None:
+            from dicomhelp.paths import element_step
+
+            self._step = element_step(self.ds, self.tag) if (self.tag >> 16) % 2 else Step(tag=self.tag)
+        return self._step
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "tag":
+            return self.tag
+        if key == "keyword":
+            return self.keyword
+        if key == "path":
+            return format_path(self.prefix + [self.step])
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._KEYS)
+
+    def __len__(self) -> int:
+        return len(self._KEYS)
 
 
 def _count_converted(value: Any) -> int:
@@ -200,7 +227,7 @@ def _one_text(v: Any) -> str:
     return "" if v is None else str(v)
 
 
-def _vm(count: int, dict_vm: str | None, vr: str, where: dict[str, Any]) -> Iterator[Finding]:
+def _vm(count: int, dict_vm: str | None, vr: str, where: Mapping[str, Any]) -> Iterator[Finding]:
     if not dict_vm or count == 0 or _vm_ok(count, dict_vm):
         return
     yield error("values.vm", f"has {count} value(s) but the dictionary allows VM {dict_vm}", reference=VM_REF,
@@ -234,7 +261,7 @@ def _vm_words(vm: str) -> str:
     return f"{lo} to {hi} values"
 
 
-def _padding(value: Any, vr: str, where: dict[str, Any]) -> Iterator[Finding]:
+def _padding(value: Any, vr: str, where: Mapping[str, Any]) -> Iterator[Finding]:
     if not isinstance(value, (bytes, bytearray)) or not value:
         return
     last = value[-1:]
@@ -246,12 +273,12 @@ def _padding(value: Any, vr: str, where: dict[str, Any]) -> Iterator[Finding]:
                       reference="PS3.5 6.2", fix="pad with a single trailing space", **where)
 
 
-def _bad(vr: str, v: str, why: str, fix: str, where: dict[str, Any], i: int, n: int) -> Finding:
+def _bad(vr: str, v: str, why: str, fix: str, where: Mapping[str, Any], i: int, n: int) -> Finding:
     which = f"value {i + 1} " if n > 1 else ""
     return error(f"values.{vr.lower()}", f"{which}<{v}> is not a valid {vr}: {why}", reference=VR_REF, fix=fix, **where)
 
 
-def _format(v: str, vr: str, where: dict[str, Any], i: int, n: int) -> Iterator[Finding]:
+def _format(v: str, vr: str, where: Mapping[str, Any], i: int, n: int) -> Iterator[Finding]:
     maxlen = MAX_LENGTH.get(vr)
     core = v.strip(" ") if vr in ("DS", "IS", "AE", "CS", "SH", "LO", "DA", "TM", "DT", "AS") else v
     if vr in ("DA", "TM", "DT", "AS", "IS", "DS", "UI", "CS") and not core and v:
