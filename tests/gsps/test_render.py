@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import struct
 import subprocess
 from pathlib import Path
 
@@ -144,3 +145,74 @@ def test_render_cli_and_refusals(study: Path, tmp_path: Path) -> None:
     proc = run_cli("render", str(study / "CT0001.dcm"), "--image", str(study / "CT0001.dcm"), "-o", str(out))
     assert_clean_failure(proc, 1)
     assert "not a Grayscale Softcopy Presentation State" in proc.stderr
+
+
+def _variant(ps_path: Path, out: Path, change) -> Path:  # type: ignore[no-untyped-def]
+    ds = dcmread(ps_path)
+    change(ds)
+    ds.save_as(out)
+    return out
+
+
+def test_inverse_presentation_and_voi_lut_agree_with_dcmp2pgm(study: Path, tmp_path: Path) -> None:
+    from pydicom import Dataset
+
+    base = create_gsps({"window": {"center": 40, "width": 400}}, study, tmp_path / "base.dcm")
+    image = study / "CT0003.dcm"
+
+    def inverse(ds: Dataset) -> None:
+        ds.PresentationLUTShape = "INVERSE"
+
+    def voi_lut(ds: Dataset) -> None:
+        # A VOI LUT instead of the window: 2048 entries from -1024, a square-root curve, 12 bits out.
+        item = ds.SoftcopyVOILUTSequence[0]
+        del item.WindowCenter, item.WindowWidth
+        if "WindowCenterWidthExplanation" in item:
+            del item.WindowCenterWidthExplanation
+        lut = Dataset()
+        lut.LUTDescriptor = [2048, -1024, 12]
+        lut.LUTData = struct.pack("<2048H", *(int(round(4095 * (i / 2047) ** 0.5)) for i in range(2048)))
+        lut["LUTDescriptor"].VR = "SS"
+        lut["LUTData"].VR = "OW"
+        lut.LUTExplanation = "SQRT"
+        item.VOILUTSequence = [lut]
+
+    for name, change in (("inverse", inverse), ("voilut", voi_lut)):
+        ps = _variant(base, tmp_path / f"{name}.dcm", change)
+        ours = grayscale(dcmread(image), dcmread(ps)).astype(int)
+        reference = dcmp2pgm(ps, image, tmp_path / f"{name}.pgm")
+        assert (np.abs(ours - reference) <= 1).mean() >= 0.99, name
+
+
+def test_frames_of_a_multi_frame_image(tmp_path: Path, study: Path) -> None:
+    """A GSPS on frame 2 of a multi-frame grayscale image: valid, and rendered from that frame."""
+    from dicomhelp.create.sc import SCOptions, build_sc
+    from dicomhelp.create.base import Builder, Study
+    from dicomhelp.io import write_atomic
+
+    from support import dciodvfy, dcmpschk
+
+    sources = [dcmread(p) for p in sorted(study.glob("*.dcm"))]
+    frames = np.stack([s.pixel_array for s in sources[:3]])
+    ds, _ = build_sc(frames, builder=Builder(Study.from_source(*sources)),
+                     options=SCOptions(series_number=5, window=(1064.0, 400.0)))
+    folder = tmp_path / "mf"
+    write_atomic(ds, folder / "mf.dcm")
+    spec = {"layers": [{"name": "L", "color": [255, 0, 0]}],
+            "annotations": [{"layer": "L", "image": {"instance": 1, "frames": [2]},
+                             "graphics": [{"type": "CIRCLE", "center": [64, 64], "radius": 8}]}]}
+    ps = create_gsps(spec, folder, tmp_path / "mf-pr.dcm")
+    assert dciodvfy(ps).ok, dciodvfy(ps)
+    assert dcmpschk(ps).ok
+    assert int(dcmread(ps).GraphicAnnotationSequence[0].ReferencedImageSequence[0].ReferencedFrameNumber) == 2
+    for frame, drawn in ((1, 0), (2, 1)):
+        rendering = render_file(ps, folder / "mf.dcm", tmp_path / f"f{frame}.png", frame=frame)
+        assert rendering.annotations == drawn
+        proc = subprocess.run([tool("dcmp2pgm"), "-f", str(frame), "-p", str(ps), str(folder / "mf.dcm"),
+                               str(tmp_path / "r.pgm")], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        reference = np.asarray(Image.open(tmp_path / "r.pgm")).astype(int)
+        assert (np.abs(rendering.gray.astype(int) - reference) <= 1).mean() >= 0.99, frame
+    with pytest.raises(Exception, match="frame 4 does not exist: the image has 3"):
+        create_gsps({**spec, "annotations": [{**spec["annotations"][0], "image": {"instance": 1, "frames": [4]}}]},
+                    folder, tmp_path / "x.dcm")

@@ -595,6 +595,36 @@ def _series_body_part(ps: Dataset, refs: list[SourceImage]) -> None:
         ps.Laterality = sides.pop() if len(sides) == 1 else ""
 
 
+def _for_highdicom(ds: Dataset) -> Dataset:
+    """A classic multi-frame image (SC, US, ...) as highdicom expects multi-frame images.
+
+    highdicom reads rescale and window of any multi-frame image from the Shared
+    Functional Groups of enhanced images; a classic multi-frame image has them
+    at the top level, so a copy gets them moved there (only highdicom sees it).
+    """
+    from pydicom import Dataset as _Dataset
+
+    if int(ds.get("NumberOfFrames", 1) or 1) <= 1 or "SharedFunctionalGroupsSequence" in ds:
+        return ds
+    copy = _Dataset()
+    copy.update(ds)
+    shared = _Dataset()
+    if "RescaleSlope" in ds or "RescaleIntercept" in ds:
+        pixel_value = _Dataset()
+        pixel_value.RescaleSlope = ds.get("RescaleSlope", 1)
+        pixel_value.RescaleIntercept = ds.get("RescaleIntercept", 0)
+        pixel_value.RescaleType = ds.get("RescaleType", "US")
+        shared.PixelValueTransformationSequence = [pixel_value]
+    if "WindowCenter" in ds and "WindowWidth" in ds:
+        voi = _Dataset()
+        voi.WindowCenter = ds.WindowCenter
+        voi.WindowWidth = ds.WindowWidth
+        shared.FrameVOILUTSequence = [voi]
+    copy.SharedFunctionalGroupsSequence = [shared]
+    copy.PerFrameFunctionalGroupsSequence = [_Dataset() for _ in range(int(ds.NumberOfFrames))]
+    return copy
+
+
 def build_gsps(spec: GspsSpec, source: SourceImages, builder: Builder, *, instance_number: int = 1,
                series_kind: str = "gsps") -> Dataset:
     """Check ``spec`` against ``source`` and build the presentation state (nothing written)."""
@@ -611,7 +641,7 @@ def build_gsps(spec: GspsSpec, source: SourceImages, builder: Builder, *, instan
             # highdicom warns about one-component person names ("LungAI"): legal PN values.
             warnings.simplefilter("ignore", UserWarning)
             ps = pr.GrayscaleSoftcopyPresentationState(
-                referenced_images=[im.dataset for im in refs],
+                referenced_images=[_for_highdicom(im.dataset) for im in refs],
                 **builder.highdicom_kwargs(series, instance_number=instance_number),
                 manufacturer_model_name=eq.model_name,
                 software_versions=eq.software_versions,
