@@ -48,6 +48,8 @@ SR_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
 PS_PREFIX = "1.2.840.10008.5.1.4.1.1.11."
 CONTENT_SEQUENCE = 0x0040A730
 CONCEPT_NAME = 0x0040A043
+TEXT_VALUE = 0x0040A160
+PSEUDONYM_TAGS = (0x00100010, 0x00100020)  # Patient's Name, Patient ID: one pseudonym per patient and secret
 ENCAPSULATED_DOCUMENT = 0x00420011
 OVERLAY_DATA_RULE = 0x60003000
 PIXEL_TAGS = (0x7FE00008, 0x7FE00009, 0x7FE00010)
@@ -136,7 +138,7 @@ class _Run:
 
     def element(self, ds: Dataset, elem: DataElement, *, scrub: bool, retain_value: bool) -> None:
         tag = int(elem.tag)
-        rule = self.table.rule(tag)
+        rule = ADDITIONS.get(tag) or self.table.rule(tag)
         if rule is None:
             if elem.VR == "SQ":
                 self.items(elem, scrub=scrub, content=tag == CONTENT_SEQUENCE and scrub)
@@ -166,6 +168,8 @@ class _Run:
         tag = int(elem.tag)
         if action == "X":
             del ds[tag]
+        elif action == "Z" and tag in PSEUDONYM_TAGS:
+            elem.value = self.pseudonym(elem)  # Z allows a dummy: a pseudonym keeps PACS and viewers happy
         elif action == "Z":
             elem.value = [] if elem.VR == "SQ" else None
         elif action == "K":
@@ -185,7 +189,7 @@ class _Run:
                 self.items(elem, scrub=True, content=tag == CONTENT_SEQUENCE)
             elif elem.VR == "UI":
                 self.replace_uid(elem)
-            elif tag == 0x00100020:
+            elif tag in PSEUDONYM_TAGS:
                 elem.value = self.pseudonym(elem)
             else:
                 self.dummy(elem)
@@ -312,6 +316,19 @@ class _Run:
             ds.EncapsulatedDocumentLength = len(data.rstrip(b"\x00"))
 
 
+# dicomhelp's additions to Table E.1-1, where the table would leak or break an object:
+ADDITIONS: dict[int, ps315.Rule] = {
+    # Free text of a content item, wherever it appears (E.1-1 covers it only via Content Sequence).
+    TEXT_VALUE: ps315.Rule("0040A160", "Text Value", "D", {}, False),
+    # A presentation state's free-text description (not listed; Type 2): a descriptor.
+    0x00700081: ps315.Rule("00700081", "Content Description", "Z", {ps315.CLEAN_DESCRIPTORS: "C"}, False),
+    # Listed as X but Type 1 in every presentation state: a dummy keeps the object valid.
+    0x00700082: ps315.Rule("00700082", "Presentation Creation Date", "D",
+                           {ps315.RETAIN_FULL_DATES: "K", ps315.RETAIN_MODIFIED_DATES: "C"}, False),
+    0x00700083: ps315.Rule("00700083", "Presentation Creation Time", "D",
+                           {ps315.RETAIN_FULL_DATES: "K", ps315.RETAIN_MODIFIED_DATES: "C"}, False),
+}
+
 _CONTENT_VALUE_TAGS = {0x0040A160, 0x0040A123, 0x0040A121, 0x0040A122, 0x0040A120, 0x0040A124, 0x0040A30A}
 
 
@@ -332,9 +349,10 @@ def _identifying_values(ds: Dataset, table: ps315.Table) -> list[str]:
         if str(elem.VR) not in FREE_TEXT_VRS and str(elem.VR) not in ("DA", "DT"):
             continue
         rule = table.rule(int(elem.tag))
-        if rule is None or rule.basic in ("K", "C") or not elem.value:
-            continue
-        values = [elem.value] if isinstance(elem.value, (str, bytes)) or not hasattr(elem.value, "__iter__") else elem.value
+        if rule is None or rule.basic in ("K", "C") or ps315.CLEAN_DESCRIPTORS in rule.options or not elem.value:
+            continue  # descriptors are what gets cleaned, not what identifies
+        values = list(elem.value) if isinstance(elem.value, list) or type(elem.value).__name__ == "MultiValue" \
+            else [elem.value]
         for v in values:
             text = str(v).strip()
             parts = [text] + [p for p in re.split(r"[\^= ]+", text) if len(p) >= 3]

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import copy
 import os
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dicomhelp.edit.diff import Difference, diff_datasets
 from dicomhelp.edit.model import Applied, Edit, UIDMapper, apply_edits
-from dicomhelp.errors import UsageError
+from dicomhelp.errors import InputError, UsageError
 from dicomhelp.io import read_file, write_atomic
 
 if TYPE_CHECKING:
@@ -35,11 +36,37 @@ def read_for_edit(path: str | os.PathLike[str]) -> Dataset:
     return read_file(path, pixels=True).dataset
 
 
+DIRECTORY_STORAGE = "1.2.840.10008.1.3.10"
+
+
 def write_like_source(ds: Dataset, target: str | os.PathLike[str]) -> Path:
-    """Write in the source's transfer syntax; files that had no file meta stay without one."""
+    """Write in the source's transfer syntax; files that had no file meta stay without one.
+
+    Untouched elements are written from their raw bytes. When that fails (a body
+    not encoded as its transfer syntax says, e.g. implicit VR under an explicit
+    syntax) every element is parsed and written as the syntax says.
+    """
     meta = getattr(ds, "file_meta", None)
-    has_ts = meta is not None and "TransferSyntaxUID" in meta
-    return write_atomic(ds, target, enforce_file_format=has_ts and "SOPClassUID" in ds)
+    enforce = meta is not None and "TransferSyntaxUID" in meta and "SOPClassUID" in ds
+    try:
+        return write_atomic(ds, target, enforce_file_format=enforce)
+    except (TypeError, ValueError, AttributeError, KeyError, struct.error):
+        pass
+    for _ in ds.iterall():
+        pass
+    try:
+        return write_atomic(ds, target, enforce_file_format=enforce)
+    except (TypeError, ValueError, AttributeError, KeyError, struct.error) as exc:
+        raise InputError(f"cannot be written back: {str(exc).splitlines()[0][:200]}", source=str(target)) from None
+
+
+def refuse_directory(ds: Dataset, source: str | os.PathLike[str]) -> None:
+    """A DICOMDIR holds byte offsets of its own records: editing it would leave them wrong."""
+    meta = getattr(ds, "file_meta", None)
+    sop = str(getattr(meta, "MediaStorageSOPClassUID", "") or "") if meta is not None else ""
+    if sop == DIRECTORY_STORAGE or "DirectoryRecordSequence" in ds:
+        raise InputError("is a DICOMDIR index: its records hold byte offsets that an edit would break",
+                         source=str(source), hint="edit the files it indexes and rebuild it")
 
 
 def edit_file(source: str | os.PathLike[str], target: str | os.PathLike[str] | None, edits: list[Edit], *,
@@ -50,6 +77,7 @@ def edit_file(source: str | os.PathLike[str], target: str | os.PathLike[str] | N
     says what would change.
     """
     ds = read_for_edit(source)
+    refuse_directory(ds, source)
     before = copy.deepcopy(ds) if dry_run else None
     applied = apply_edits(ds, edits, uids=uids)
     result = FileResult(Path(source), None if dry_run else Path(target) if target else None, applied)
