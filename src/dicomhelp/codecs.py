@@ -7,8 +7,8 @@ into a codestream; everything around that is done here:
   frame array (threads do not help: openjpeg crashes with two encoding threads
   and pyjpegls holds the GIL), streamed back in order, so memory stays at the
   input plus the compressed output;
-- the fragments are encapsulated without copying them (Basic Offset Table, or
-  the Extended Offset Table when 32-bit offsets no longer fit);
+- the fragments are itemized into one buffer as they arrive (Basic Offset
+  Table, or the Extended Offset Table when 32-bit offsets no longer fit);
 - colour JPEG 2000 is written YBR_RCT (lossless) / YBR_ICT (lossy), never RGB;
 - lossy output gets what PS3.3 C.7.6.1.1.5 demands: Lossy Image Compression
   "01" (never reset), Lossy Image Compression Ratio and Method appended per
@@ -19,9 +19,9 @@ into a codestream; everything around that is done here:
 
 from __future__ import annotations
 
-import io
 import os
-from collections.abc import Callable, Iterator, Mapping
+import struct
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -286,7 +286,9 @@ def encode_frames(frames: np.ndarray, fmt: PixelFormat, compression: Compression
         import multiprocessing
 
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_encode_one, range(len(frames)), chunksize=1)
+            # A few frames per task: fewer round trips, still streamed in order.
+            chunk = max(1, min(8, len(frames) // (workers * 8)))
+            yield from pool.imap(_encode_one, range(len(frames)), chunksize=chunk)
     finally:
         _JOB.clear()
 
@@ -326,23 +328,25 @@ def compress_frames(ds: Dataset, frames: np.ndarray, compression: Compression) -
         set_native_pixels(ds, frames, fmt)
         ds.file_meta.TransferSyntaxUID = syntax.uid
         return CompressionReport(syntax.name, syntax.uid, len(frames), uncompressed, uncompressed, False)
-    fragments: list[bytes] = []
-    sse, max_err = 0.0, 0
-    try:
+    errors = {"sse": 0.0, "max": 0}
+
+    def codestreams() -> Iterator[bytes]:
         for data, frame_sse, frame_max in encode_frames(frames, fmt, compression):
-            fragments.append(data)
-            sse += frame_sse
-            max_err = max(max_err, frame_max)
+            errors["sse"] += frame_sse
+            errors["max"] = max(errors["max"], frame_max)
+            yield data
+
+    try:
+        compressed = _set_encapsulated(ds, codestreams(), len(frames))
     except (ValueError, RuntimeError, TypeError) as exc:
         detail = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
         raise InputError(f"the {syntax.name} encoder refused the pixels: {detail[:300]}",
                          hint="try another --compression") from None
-    _set_encapsulated(ds, fragments)
+    sse, max_err = float(errors["sse"]), int(errors["max"])
     ds.PhotometricInterpretation = output_photometric(fmt, compression)
     if fmt.samples_per_pixel > 1:
         ds.PlanarConfiguration = 0
     ds.file_meta.TransferSyntaxUID = syntax.uid
-    compressed = sum(len(f) for f in fragments)
     report = CompressionReport(syntax.name, syntax.uid, len(frames), uncompressed, compressed, syntax.lossy)
     if syntax.lossy:
         report.max_error = max_err
@@ -386,24 +390,58 @@ def set_native_pixels(ds: Dataset, frames: np.ndarray, fmt: PixelFormat | None =
             del ds[keyword]
 
 
-def _set_encapsulated(ds: Dataset, fragments: list[bytes]) -> None:
-    from pydicom.encaps import encapsulate_buffer, encapsulate_extended_buffer
+def encapsulate_fragments(fragments: Iterable[bytes], count: int) -> tuple[bytes, list[int], list[int]]:
+    """Itemize one fragment per frame into one buffer, with a Basic Offset Table.
 
-    buffers: list[Any] = [io.BytesIO(f) for f in fragments]
-    total = sum(len(f) + 8 + (len(f) % 2) for f in fragments)
+    Each fragment is appended as it arrives and can be freed at once, and
+    ``BytesIO.getvalue()`` hands over its buffer without a copy, so the peak is
+    the compressed output itself (pydicom's ``encapsulate`` joins a second
+    copy; its ``EncapsulatedBuffer`` recomputes offsets on every read, which is
+    quadratic in the number of frames). Returns the items, and the frames'
+    offsets and lengths for an Extended Offset Table.
+    """
+    import io
+
+    bot_length = 4 * count if count > 1 else 0
+    out = io.BytesIO()
+    out.write(struct.pack("<HHL", 0xFFFE, 0xE000, bot_length))
+    out.write(bytes(bot_length))
+    first = out.tell()
+    offsets: list[int] = []
+    lengths: list[int] = []
+    for data in fragments:
+        offsets.append(out.tell() - first)
+        lengths.append(len(data))
+        out.write(struct.pack("<HHL", 0xFFFE, 0xE000, len(data) + len(data) % 2))
+        out.write(data)
+        if len(data) % 2:
+            out.write(b"\x00")
+    end = out.tell()
+    if bot_length and offsets and offsets[-1] <= MAX_BOT_OFFSET:
+        out.seek(8)
+        out.write(struct.pack(f"<{len(offsets)}L", *offsets))
+        out.seek(end)
+    value = out.getvalue()
+    del out
+    if bot_length and offsets and offsets[-1] > MAX_BOT_OFFSET:
+        # 32-bit offsets overflow: an empty Basic Offset Table, the Extended one carries them.
+        value = struct.pack("<HHL", 0xFFFE, 0xE000, 0) + value[8 + bot_length:]
+    return value, offsets, lengths
+
+
+def _set_encapsulated(ds: Dataset, fragments: Iterable[bytes], count: int) -> int:
+    """Set encapsulated Pixel Data from per-frame codestreams; return their total length."""
+    value, offsets, lengths = encapsulate_fragments(fragments, count)
     for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
         if keyword in ds:
             del ds[keyword]
-    if total > MAX_BOT_OFFSET:
-        # 32-bit offsets would overflow: an empty BOT and the 64-bit Extended Offset Table.
-        value, eot, eot_lengths = encapsulate_extended_buffer(buffers)
-        ds.ExtendedOffsetTable = eot
-        ds.ExtendedOffsetTableLengths = eot_lengths
-    else:
-        value = encapsulate_buffer(buffers, has_bot=len(fragments) > 1)
+    if offsets and offsets[-1] > MAX_BOT_OFFSET:
+        ds.ExtendedOffsetTable = struct.pack(f"<{len(offsets)}Q", *offsets)
+        ds.ExtendedOffsetTableLengths = struct.pack(f"<{len(lengths)}Q", *lengths)
     ds.PixelData = value
     ds["PixelData"].VR = "OB"
     ds["PixelData"].is_undefined_length = True
+    return sum(lengths)
 
 
 # --- what lossy objects must say ------------------------------------------------------------------
@@ -489,6 +527,9 @@ def decode_frames(ds: Dataset, source: str = "input") -> np.ndarray:
 
     if "PixelData" not in ds:
         raise InputError("has no Pixel Data: it is not an image", source=source)
+    native = _native_view(ds)
+    if native is not None:
+        return native
     try:
         arr = ds.pixel_array
     except (NotImplementedError, RuntimeError, ValueError, AttributeError, KeyError, TypeError) as exc:
@@ -497,6 +538,39 @@ def decode_frames(ds: Dataset, source: str = "input") -> np.ndarray:
     samples = int(ds.SamplesPerPixel)
     shape = (frames, int(ds.Rows), int(ds.Columns)) + ((samples,) if samples > 1 else ())
     return np.ascontiguousarray(arr.reshape(shape))
+
+
+def _native_view(ds: Dataset) -> np.ndarray | None:
+    """Uncompressed little-endian pixels as a zero-copy view, when no unpacking or masking is needed.
+
+    pydicom's ``pixel_array`` copies; a view keeps a transcode at one copy of
+    the input. Only for 8/16-bit data whose unused high bits are clear.
+    """
+    import numpy as np
+
+    meta = getattr(ds, "file_meta", None)
+    syntax = str(getattr(meta, "TransferSyntaxUID", "")) if meta is not None else ""
+    if syntax not in (EXPLICIT_VR_LITTLE_ENDIAN, "1.2.840.10008.1.2") or not isinstance(ds.PixelData, bytes):
+        return None
+    try:
+        allocated, stored = int(ds.BitsAllocated), int(ds.BitsStored)
+        signed, samples = int(ds.PixelRepresentation), int(ds.SamplesPerPixel)
+        rows, columns = int(ds.Rows), int(ds.Columns)
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
+        planar = int(ds.get("PlanarConfiguration", 0) or 0)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if allocated not in (8, 16) or (samples > 1 and planar) or str(ds.PhotometricInterpretation).startswith("YBR"):
+        return None
+    count = frames * rows * columns * samples
+    dtype = np.dtype(("i" if signed else "u") + str(allocated // 8)).newbyteorder("<")
+    if len(ds.PixelData) < count * dtype.itemsize:
+        return None
+    arr = np.frombuffer(ds.PixelData, dtype=dtype, count=count)
+    if stored < allocated and (signed or (arr.size and int(arr.max()) >= 1 << stored)):
+        return None  # sign extension or masking needed: let pydicom do it
+    shape = (frames, rows, columns) + ((samples,) if samples > 1 else ())
+    return arr.reshape(shape)
 
 
 def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], str],

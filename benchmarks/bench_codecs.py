@@ -1,0 +1,125 @@
+"""Compression speed and memory: dicomhelp against GDCM and DCMTK on the same file, in the same run.
+
+    python benchmarks/bench_codecs.py [--frames 200] [--size 512] [--repeat 1]
+
+A multi-frame 16-bit grayscale object (CT-like: smooth anatomy, noise) is
+generated in a temporary folder. For each syntax the table shows MB/s of
+uncompressed pixels for
+
+- the whole command (process start, read, decode, encode, write), for
+  ``dicomhelp transcode``, ``gdcmconv`` and DCMTK's ``dcmcrle``/``dcmcjpls``;
+- the encode alone (dicomhelp's frame encoding in-process, all cores);
+
+plus each command's peak resident memory against the uncompressed input.
+Goals (issue 5, 2 cores): JPEG-LS and JPEG 2000 lossless >= 1.8x the faster
+of DCMTK/GDCM (whole command), peak memory <= 2x the input, RLE >= 1.0x dcmcrle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from dicomhelp.codecs import Compression, PixelFormat, encode_frames
+from dicomhelp.create.sc import SCOptions, build_sc
+from dicomhelp.io import write_atomic
+
+SYNTAXES = {
+    # ours -> reference command lines (input, output appended)
+    "rle-lossless": [["gdcmconv", "--rle"], ["dcmcrle"]],
+    "jpeg-ls-lossless": [["gdcmconv", "--jpegls"], ["dcmcjpls"]],
+    "jpeg2000-lossless": [["gdcmconv", "--j2k"]],
+}
+
+
+def make_frames(frames: int, size: int) -> np.ndarray:
+    """CT-like 12-bit data in 16-bit words: a body ellipse, organs, noise."""
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:size, 0:size] / size - 0.5
+    body = ((x / 0.42) ** 2 + (y / 0.32) ** 2 < 1) * 1000.0
+    out = np.empty((frames, size, size), np.uint16)
+    for i in range(frames):
+        organ = ((x - 0.1 * np.sin(i / 20)) ** 2 + (y + 0.05) ** 2 < 0.01) * 300.0
+        image = body + organ + rng.normal(0, 20, (size, size)) + 24
+        out[i] = np.clip(image, 0, 4095).astype(np.uint16)
+    return out
+
+
+def run_measured(args: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak resident kB of a command (GNU time)."""
+    start = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *args], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {proc.stderr[-500:]}")
+    peak_kb = int(proc.stderr.strip().splitlines()[-1])
+    return seconds, peak_kb
+
+
+def best_of(repeat: int, args: list[str]) -> tuple[float, int]:
+    runs = [run_measured(args) for _ in range(repeat)]
+    return min(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def encode_alone(frames: np.ndarray, syntax: str) -> float:
+    fmt = PixelFormat(frames.shape[1], frames.shape[2], 1, 16, 12, 0, "MONOCHROME2")
+    start = time.perf_counter()
+    total = sum(len(data) for data, _, _ in encode_frames(frames, fmt, Compression(syntax)))
+    assert total > 0
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=200)
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per command; the fastest counts")
+    parser.add_argument("--syntax", action="append", choices=list(SYNTAXES), help="default: all")
+    args = parser.parse_args()
+
+    missing = [t for t in ("gdcmconv", "dcmcrle", "dcmcjpls") if not shutil.which(t)]
+    if missing:
+        sys.exit(f"missing reference tools: {', '.join(missing)} (apt-get install dcmtk libgdcm-tools)")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        frames = make_frames(args.frames, args.size)
+        megabytes = frames.nbytes / 1e6
+        ds, _ = build_sc(frames)
+        source = write_atomic(ds, folder / "input.dcm")
+        del ds
+        print(f"input: {args.frames} frames {args.size}x{args.size} 16-bit = {megabytes:.1f} MB uncompressed; "
+              f"{cores} cores; best of {args.repeat}")
+        header = f"{'syntax':<19} {'tool':<28} {'whole MB/s':>10} {'encode MB/s':>11} {'peak MB':>8} " \
+                 f"{'peak/input':>10} {'size MB':>8}"
+        print(header)
+        print("-" * len(header))
+        for syntax in args.syntax or list(SYNTAXES):
+            out = folder / f"ours-{syntax}.dcm"
+            ours = [sys.executable, "-m", "dicomhelp", "transcode", str(source), str(out), "--to", syntax]
+            seconds, peak = best_of(args.repeat, ours)
+            encode = min(encode_alone(frames, syntax) for _ in range(args.repeat))
+            rows = [("dicomhelp transcode", seconds, megabytes / encode, peak, out.stat().st_size)]
+            for ref in SYNTAXES[syntax]:
+                ref_out = folder / f"{ref[0]}-{syntax}.dcm"
+                seconds, peak = best_of(args.repeat, [*ref, str(source), str(ref_out)])
+                rows.append((" ".join(ref), seconds, None, peak, ref_out.stat().st_size))
+            fastest_ref = min(r[1] for r in rows[1:])
+            for name, seconds, encode_rate, peak, size in rows:
+                enc = f"{encode_rate:11.1f}" if encode_rate else f"{'-':>11}"
+                print(f"{syntax:<19} {name:<28} {megabytes / seconds:10.1f} {enc} {peak / 1024:8.0f} "
+                      f"{peak / 1024 / megabytes:10.2f} {size / 1e6:8.1f}")
+            print(f"{'':<19} speed-up of dicomhelp over the fastest reference (whole command): "
+                  f"{fastest_ref / rows[0][1]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
