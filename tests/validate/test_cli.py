@@ -56,12 +56,12 @@ def test_folder_batch_bad_files_do_not_stop_the_run(tmp_path: Path, sample_study
         shutil.copy(p, folder / "sub" / p.name)
     (folder / "notes.txt").write_text("hello\n")
     shutil.copy(sample_file("rtplan_truncated.dcm"), folder / "truncated.dcm")
-    for i in range(8):  # enough files for the process pool
+    for i in range(24):  # enough files for the process pool
         shutil.copy(sample_file("CT_small.dcm"), folder / f"ct{i}.dcm")
     proc = run_cli("validate", "-q", "--jobs", "2", str(folder))
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
-    assert proc.stdout.startswith("12 file(s) checked: 10 without errors, 2 with errors")
+    assert proc.stdout.startswith("28 file(s) checked: 26 without errors, 2 with errors")
     assert "file.unreadable" in proc.stdout
 
 

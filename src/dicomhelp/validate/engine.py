@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from dicomhelp.io import DicomFile
 
 MAX_DEPTH = 32  # sequences nested deeper than this are reported, not walked
+POOL_THRESHOLD = 24  # fewer files are validated in this process: starting workers costs more
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,7 @@ def validate_paths(
 def _run(files: list[str], opts: ValidateOptions, jobs: int,
          progress: Callable[[int, int], None] | None) -> Iterator[FileReport]:
     total = len(files)
-    if jobs <= 1 or total < 8:
+    if jobs <= 1 or total < POOL_THRESHOLD:
         for i, path in enumerate(files, 1):
             yield _worker((path, opts))
             if progress:
@@ -243,12 +244,13 @@ def _run(files: list[str], opts: ValidateOptions, jobs: int,
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    # Load the tables once before forking so every worker shares them.
-    from dicomhelp.validate.rules.iod import preload
-
-    preload()
-    method = "fork" if "fork" in mp.get_all_start_methods() else None
-    ctx = mp.get_context(method) if method else None
+    # Workers come from a fresh fork server (modules preloaded there), not from this
+    # process: a forked copy would share this process's open SQLite index of the standard.
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        ctx.set_forkserver_preload(["dicomhelp.validate.engine", "dicomhelp.validate.rules.iod",
+                                    "dicomhelp.validate.rules.values", "dicomhelp.io"])
     chunk = max(1, min(32, total // (jobs * 8)))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         for i, report in enumerate(pool.map(_worker, [(p, opts) for p in files], chunksize=chunk), 1):

@@ -62,16 +62,6 @@ class IODPlan:
 _PLANS: dict[str, IODPlan] = {}
 
 
-def preload() -> None:
-    """Load the tables (before forking workers, so they share them)."""
-    from dicomhelp.validate.tables import tables
-
-    k = tables()
-    iod = k.iod_for_sop_class("1.2.840.10008.5.1.4.1.1.2")
-    if iod is not None:
-        plan_for(iod)
-
-
 def plan_for(iod: Any) -> IODPlan:
     cached = _PLANS.get(iod.id)
     if cached is not None:
