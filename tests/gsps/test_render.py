@@ -216,3 +216,13 @@ def test_frames_of_a_multi_frame_image(tmp_path: Path, study: Path) -> None:
     with pytest.raises(Exception, match="frame 4 does not exist: the image has 3"):
         create_gsps({**spec, "annotations": [{**spec["annotations"][0], "image": {"instance": 1, "frames": [4]}}]},
                     folder, tmp_path / "x.dcm")
+
+
+def test_layer_colours_round_trip_through_cielab() -> None:
+    from highdicom.color import CIELabColor
+
+    from dicomhelp.display.draw import lab_to_rgb
+
+    for rgb in [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (255, 64, 0), (128, 128, 128), (0, 0, 0)]:
+        back = lab_to_rgb(CIELabColor.from_rgb(*rgb).value)
+        assert max(abs(a - b) for a, b in zip(back, rgb)) <= 2, (rgb, back)

@@ -33,15 +33,41 @@ class Rendering:
     annotations: int  # graphic and text objects drawn
 
 
-def layer_colours(ps: Dataset) -> dict[str, tuple[int, int, int]]:
-    from highdicom.color import CIELabColor
+def lab_to_rgb(value: Sequence[int]) -> tuple[int, int, int]:
+    """A DICOM CIELab value (three 16-bit numbers, PS3.3 C.10.7.1.1) as sRGB, D65 white.
 
+    Written out rather than taken from highdicom so that ``render`` does not
+    pay for importing it.
+    """
+    l_star = value[0] * 100.0 / 0xFFFF
+    a_star = value[1] * 255.0 / 0xFFFF - 128.0
+    b_star = value[2] * 255.0 / 0xFFFF - 128.0
+    fy = (l_star + 16.0) / 116.0
+    fx, fz = fy + a_star / 500.0, fy - b_star / 200.0
+
+    def inverse(t: float) -> float:
+        return t ** 3 if t > 6.0 / 29.0 else 3.0 * (6.0 / 29.0) ** 2 * (t - 4.0 / 29.0)
+
+    x, y, z = 0.95047 * inverse(fx), inverse(fy), 1.08883 * inverse(fz)
+    linear = (3.2406 * x - 1.5372 * y - 0.4986 * z,
+              -0.9689 * x + 1.8758 * y + 0.0415 * z,
+              0.0557 * x - 0.2040 * y + 1.0570 * z)
+
+    def encode(c: float) -> int:
+        c = min(max(c, 0.0), 1.0)
+        c = 12.92 * c if c <= 0.0031308 else 1.055 * c ** (1 / 2.4) - 0.055
+        return int(round(255 * c))
+
+    r, g, b = (encode(c) for c in linear)
+    return r, g, b
+
+
+def layer_colours(ps: Dataset) -> dict[str, tuple[int, int, int]]:
     out: dict[str, tuple[int, int, int]] = {}
     for item in ps.get("GraphicLayerSequence", []):
         name = str(item.GraphicLayer)
         if "GraphicLayerRecommendedDisplayCIELabValue" in item:
-            lab = tuple(int(v) for v in item.GraphicLayerRecommendedDisplayCIELabValue)
-            out[name] = tuple(CIELabColor.from_dicom_value(lab).to_rgb())  # type: ignore[arg-type,assignment]
+            out[name] = lab_to_rgb([int(v) for v in item.GraphicLayerRecommendedDisplayCIELabValue])
         elif "GraphicLayerRecommendedDisplayGrayscaleValue" in item:
             g = round(int(item.GraphicLayerRecommendedDisplayGrayscaleValue) / 257)
             out[name] = (g, g, g)
