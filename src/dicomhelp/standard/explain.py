@@ -209,7 +209,29 @@ def _as_iod(k: Knowledge, text: str) -> dict[str, Any] | None:
                         for uid in k.sop_classes_for_iod(iod.id)],
         "modules": [{"id": m.module_id, "name": m.name, "usage": m.usage, "condition": m.condition,
                      "information_entity": m.information_entity} for m in iod.modules],
-        "links": {"PS3.3": iod.link or f"{NEMA}/part03/chapter_A.html", "Innolitics": f"{INNOLITICS}/{iod.id}"},
+        "relationships": _relationship_table(k, iod.id),
+        "links": {"PS3.3": _https(iod.link) or f"{NEMA}/part03/chapter_A.html", "Innolitics": f"{INNOLITICS}/{iod.id}"},
+    }
+
+
+def _relationship_table(k: Knowledge, iod_id: str) -> dict[str, Any] | None:
+    """The SR IOD's relationship constraints, grouped as the standard's table prints them."""
+    rows = k.sr_relationship_constraints(iod_id)
+    if not rows:
+        return None
+    by_source: dict[tuple[str, str], list[str]] = {}
+    for source, relationship, target in rows:
+        by_source.setdefault((relationship, source), []).append(target)
+    # Sources sharing a relationship and target list print as one row, as in the standard's table.
+    grouped: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for (relationship, source), targets in by_source.items():
+        grouped.setdefault((relationship, tuple(targets)), []).append(source)
+    every = {vt for row in rows for vt in (row[0], row[2])}
+    meta = k.sr_relationship_source(iod_id) or {}
+    return {
+        "source": meta.get("source"), "edition": meta.get("edition"), "by_reference": meta.get("by_reference"),
+        "rows": [{"sources": ["any"] if set(sources) >= every else sources, "relationship": r, "targets": list(t)}
+                 for (r, t), sources in grouped.items()],
     }
 
 
@@ -218,7 +240,7 @@ def _as_module(k: Knowledge, text: str) -> dict[str, Any] | None:
     if module is None:
         return None
     iods = k.iods_using_module(module.id)
-    links = {"PS3.3": module.link or f"{NEMA}/part03/chapter_C.html"}
+    links = {"PS3.3": _https(module.link) or f"{NEMA}/part03/chapter_C.html"}
     if iods:
         links["Innolitics"] = f"{INNOLITICS}/{iods[0][0]}/{module.id}"
     return {
@@ -229,6 +251,10 @@ def _as_module(k: Knowledge, text: str) -> dict[str, Any] | None:
         "iods": [{"id": i, "usage": u} for i, u in iods],
         "links": links,
     }
+
+
+def _https(link: str | None) -> str | None:
+    return link.replace("http://", "https://", 1) if link else None
 
 
 def _as_uid_keyword(k: Knowledge, text: str) -> dict[str, Any] | None:
@@ -431,6 +457,12 @@ def _render_iod(a: dict[str, Any]) -> list[str]:
         lines.append(line)
         if m["condition"]:
             lines.append(f"       {m['condition']}")
+    table = a.get("relationships")
+    if table:
+        by_ref = "allowed" if table["by_reference"] else "not allowed"
+        lines.append(f"Content relationships allowed ({table['source']}, {table['edition']}; by-reference {by_ref}):")
+        for row in table["rows"]:
+            lines.append(f"  {', '.join(row['sources'])} {row['relationship']} -> {', '.join(row['targets'])}")
     return lines
 
 
