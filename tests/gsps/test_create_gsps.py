@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,26 @@ def test_schema_describes_the_spec() -> None:
     results = json.loads(proc.stdout)
     assert set(results["properties"]) == {"device", "sr", "gsps", "sc", "pdf"}
     assert "GspsSpec" in results["$defs"] and "SRSpec" not in results["$defs"]  # SR inlined with its $defs
+
+
+def test_default_images_are_the_series_of_the_annotated_image(study: Path, tmp_path: Path) -> None:
+    """A second series of another size in the study (a scout) is left out when not annotated."""
+    import numpy as np
+
+    from dicomhelp.io import write_atomic
+
+    folder = tmp_path / "two-series"
+    shutil.copytree(study, folder)
+    scout = dcmread(study / "CT0001.dcm")
+    scout.SeriesInstanceUID = scout.SOPInstanceUID + ".9"
+    scout.SOPInstanceUID = scout.SOPInstanceUID + ".1"
+    scout.file_meta.MediaStorageSOPInstanceUID = scout.SOPInstanceUID
+    scout.Rows, scout.Columns = 64, 64
+    scout.InstanceNumber = 99
+    scout.PixelData = np.zeros((64, 64), np.int16).tobytes()
+    write_atomic(scout, folder / "scout.dcm")
+    ds = dcmread(create_gsps(full_spec(), folder, tmp_path / "ps.dcm"))
+    assert sum(len(s.ReferencedImageSequence) for s in ds.ReferencedSeriesSequence) == 4
+    spec = full_spec()
+    del spec["annotations"][0]  # no image named: every image, of two sizes
+    _refused(spec, folder, tmp_path, "images (source file scout.dcm)", "one presentation state applies to images of one size")

@@ -432,7 +432,13 @@ def _check_inside(points: Sequence[Sequence[float]], units: str, image: Dataset 
 
 def _referenced(spec: GspsSpec, source: SourceImages) -> list[SourceImage]:
     if spec.images is None:
-        chosen = list(source.images)
+        # Every image, or with annotations on named images every image of their series
+        # (a study often holds series of other sizes: scouts, reformats).
+        named = [source.find(a.image, join(join("annotations", i), "image"))
+                 for i, a in enumerate(spec.annotations) if a.image is not None]
+        series = {str(im.dataset.get("SeriesInstanceUID", "")) for im in named}
+        chosen = [im for im in source.images
+                  if not series or str(im.dataset.get("SeriesInstanceUID", "")) in series]
     else:
         chosen = []
         for i, ref in enumerate(spec.images):
