@@ -283,16 +283,19 @@ def _format(v: str, vr: str, where: Mapping[str, Any], i: int, n: int) -> Iterat
     core = v.strip(" ") if vr in ("DS", "IS", "AE", "CS", "SH", "LO", "DA", "TM", "DT", "AS") else v
     if vr in ("DA", "TM", "DT", "AS", "IS", "DS", "UI", "CS") and not core and v:
         return
+    check = _CHECKS.get(vr)
+    if check:  # the format first: its message says more than "too long"
+        problem = check(core)
+        if problem:
+            yield _bad(vr, core, problem[0], problem[1], where, i, n)
+            return
     if maxlen is not None and vr != "PN" and len(v) > maxlen and not (vr in ("DS", "IS") and len(core) <= maxlen):
         yield _bad(vr, v, f"{len(v)} characters, at most {maxlen} allowed", f"shorten it to {maxlen} characters",
                    where, i, n)
         return
-    check = _CHECKS.get(vr)
     if check:
-        problem = check(core)
-        if problem:
-            yield _bad(vr, core, problem[0], problem[1], where, i, n)
-    elif vr in ("SH", "LO", "UC", "AE") and _CONTROL.search(v):
+        return
+    if vr in ("SH", "LO", "UC", "AE") and _CONTROL.search(v):
         yield _bad(vr, v, "contains control characters", "remove control characters", where, i, n)
     elif vr in ("ST", "LT", "UT") and _CONTROL_TEXT.search(v):
         yield _bad(vr, v, "contains control characters other than CR, LF, FF, TAB",
