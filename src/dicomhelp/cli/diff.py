@@ -38,7 +38,9 @@ def command(a: Path, b: Path, no_meta: bool, exit_code: bool, as_json: bool) -> 
     from dicomhelp.edit.diff import diff_datasets
     from dicomhelp.edit.files import read_for_edit
 
-    differences = diff_datasets(read_for_edit(a), read_for_edit(b), meta=not no_meta)
+    # Reading is lenient here: a damaged file can still be compared, nothing is written.
+    first, second = read_for_edit(a, strict=False), read_for_edit(b, strict=False)
+    differences = diff_datasets(first, second, meta=not no_meta)
     if as_json:
         print_json([d.as_dict() for d in differences])
     elif differences:

@@ -31,9 +31,25 @@ class FileResult:
     differences: list[Difference] = field(default_factory=list)
 
 
-def read_for_edit(path: str | os.PathLike[str]) -> Dataset:
-    """The whole dataset with pixel data as the bytes in the file (never decoded)."""
-    return read_file(path, pixels=True).dataset
+# Problems io.read_file reports that lose nothing: the file can be written back whole.
+_HARMLESS = ("no 128-byte preamble", "file meta information (group 0002) is missing",
+             "file meta has no Transfer Syntax UID")
+
+
+def read_for_edit(path: str | os.PathLike[str], *, strict: bool = True) -> Dataset:
+    """The whole dataset with pixel data as the bytes in the file (never decoded).
+
+    With ``strict`` (for anything that writes) a file that could not be read
+    whole (cut short, damaged lengths) is refused: writing it back would
+    silently drop what could not be read.
+    """
+    found = read_file(path, pixels=True)
+    if strict:
+        for problem in found.problems:
+            if not problem.startswith(_HARMLESS):
+                raise InputError(f"{problem}; writing it back would lose that part", source=str(path),
+                                 hint="repair or re-export the file first")
+    return found.dataset
 
 
 DIRECTORY_STORAGE = "1.2.840.10008.1.3.10"
