@@ -79,3 +79,23 @@ def test_a_corrupt_cache_is_rebuilt_by_the_cli(k: object, tmp_path: Path) -> Non
     assert proc.returncode == 0, proc.stderr
     assert "Patient's Name (0010,0010)" in proc.stdout
     assert (cache / f"index-{fingerprint}.sqlite").stat().st_size > 1_000_000
+
+
+def test_an_unwritable_cache_folder_falls_back_to_the_temporary_folder(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("DICOMHELP_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.setattr(index_module.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    idx = index_module.open_index(_tiny_build, fingerprint_fn=lambda: "ro1")
+    assert Knowledge(idx).attribute("PatientName").tag == 0x00100010
+    assert idx.path.parent.parent == tmp_path / "tmp"
+    idx.close()
+
+
+def test_a_cache_folder_with_spaces_and_hashes_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "my cache #1"
+    monkeypatch.setenv("DICOMHELP_CACHE_DIR", str(folder))
+    idx = index_module.open_index(_tiny_build, fingerprint_fn=lambda: "sp1")
+    assert Knowledge(idx).attribute("PatientName").tag == 0x00100010
+    idx.close()

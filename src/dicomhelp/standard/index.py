@@ -79,7 +79,8 @@ class Index:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        uri = f"{path.resolve().as_uri()}?mode=ro"  # as_uri quotes spaces and '#' in user folders
+        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         row = self._db.execute("SELECT value FROM kv WHERE section='meta' AND key='schema'").fetchone()
         if row is None or _load(row[0]) != SCHEMA:
             raise sqlite3.DatabaseError("wrong schema")
@@ -99,15 +100,24 @@ def open_index(builder: Callable[[], dict[str, dict[str, Any]]] | None = None,
                fingerprint_fn: Callable[[], str] = fingerprint) -> Index:
     """The index for the installed sources: reuse it, else (re)build it."""
     folder = cache_dir()
-    path = folder / f"index-{fingerprint_fn()}.sqlite"
-    if path.exists():
-        try:
-            return Index(path)
-        except sqlite3.DatabaseError:
-            pass  # corrupt or stale: rebuild below
+    name = f"index-{fingerprint_fn()}.sqlite"
+    path = folder / name
+    for candidate in (path, _fallback_dir() / name):
+        if candidate.exists():
+            try:
+                return Index(candidate)
+            except sqlite3.DatabaseError:
+                pass  # corrupt or stale: rebuild below
     if builder is None:
         from dicomhelp.standard.build import build as builder
-    write(path, builder())
+    sections = builder()
+    try:
+        write(path, sections)
+    except OSError:
+        # A read-only or full cache folder: use the temporary folder, never fail the lookup.
+        folder = _fallback_dir()
+        path = folder / name
+        write(path, sections)
     for old in folder.glob("index-*.sqlite"):
         if old != path:
             try:
@@ -115,6 +125,16 @@ def open_index(builder: Callable[[], dict[str, dict[str, Any]]] | None = None,
             except OSError:
                 pass
     return Index(path)
+
+
+def _fallback_dir() -> Path:
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in some containers
+        user = str(os.getuid()) if hasattr(os, "getuid") else "user"
+    return Path(tempfile.gettempdir()) / f"dicomhelp-{user}"
 
 
 def write(path: Path, sections: dict[str, dict[str, Any]]) -> None:
