@@ -18,7 +18,7 @@ from dicomhelp.codecs import Compression
 from dicomhelp.create.base import Builder, Study
 from dicomhelp.create.sc import (
     SC_GRAYSCALE_BYTE, SC_GRAYSCALE_WORD, SC_IMAGE, SC_SINGLE_BIT, SC_TRUE_COLOR, SCOptions, build_sc,
-    choose_storage,
+    choose_storage, create_sc,
 )
 from dicomhelp.create.sources import load_sources
 from dicomhelp.errors import InputError, SpecError, UsageError
@@ -306,3 +306,18 @@ def test_cli_source_that_is_not_an_image(study: list[Path], tmp_path: Path) -> N
                    "-o", str(tmp_path / "out.dcm"))
     assert_clean_failure(proc, 1)
     assert "no images to derive" in proc.stderr and not (tmp_path / "out.dcm").exists()
+
+
+def test_source_paths_and_a_shared_series(study: list[Path]) -> None:
+    from dicomhelp.create.pdf import create_pdf
+
+    builder = Builder(Study.from_source(*load_sources([study[0].parent])))
+    series = builder.series("results", modality="OT", number=42, description="AI results")
+    first = create_sc(DATA["byte"], builder=builder, series=series, options=SCOptions(instance_number=1))
+    second = create_sc(DATA["rgb"], builder=builder, series=series, options=SCOptions(instance_number=2))
+    assert first.SeriesInstanceUID == second.SeriesInstanceUID == series.uid
+    assert first.SOPInstanceUID != second.SOPInstanceUID and second.SeriesNumber == 42
+    by_path = create_sc(DATA["byte"], source=[study[0].parent])
+    assert by_path.StudyInstanceUID == first.StudyInstanceUID and len(by_path.SourceImageSequence) == 4
+    doc = create_pdf(b"%PDF-1.4\n%%EOF\n", source=[str(study[0])])
+    assert doc.StudyInstanceUID == first.StudyInstanceUID and len(doc.SourceInstanceSequence) == 1

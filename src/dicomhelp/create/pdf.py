@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dicomhelp.create.base import Builder, Study
+from dicomhelp.create.base import Builder, Series, Study
 from dicomhelp.errors import InputError, SpecError, UsageError
 
 if TYPE_CHECKING:
@@ -111,14 +111,18 @@ def check_pdf(data: bytes, *, source: str = "document") -> None:
 
 
 def create_pdf(document: bytes | str | os.PathLike[str], *, builder: Builder | None = None,
-               source: Sequence[Dataset] | None = None, options: PDFOptions | None = None,
-               source_instances: Sequence[Dataset] | None = None) -> Dataset:
+               source: Sequence[Dataset | str | os.PathLike[str]] | None = None,
+               options: PDFOptions | None = None, source_instances: Sequence[Dataset] | None = None,
+               series: Series | None = None) -> Dataset:
     """An Encapsulated PDF object holding ``document`` (bytes or a path).
 
     ``builder`` places it in a study; without one it derives from ``source``
-    datasets or starts a new study. ``source_instances`` are referenced in
-    Source Instance Sequence (default: every source instance of the builder).
+    (datasets or file/folder paths) or starts a new study. ``source_instances``
+    are referenced in Source Instance Sequence (default: every source instance
+    of the builder). ``series`` puts several documents into one series.
     """
+    from dicomhelp.create.sources import as_datasets
+
     from pydicom import Dataset as _Dataset
 
     from dicomhelp.codecs import code_item
@@ -132,9 +136,11 @@ def create_pdf(document: bytes | str | os.PathLike[str], *, builder: Builder | N
         data = read_pdf(document)
         default_title = Path(document).stem
     if builder is None:
-        builder = Builder(Study.from_source(*source)) if source else Builder(Study.new())
+        builder = Builder(Study.from_source(*as_datasets(source))) if source else Builder(Study.new())
     refs = list(source_instances) if source_instances is not None else list(builder.study.source)
-    series = builder.series("pdf", modality="DOC", number=opts.series_number, description=opts.series_description)
+    if series is None:
+        series = builder.series("pdf", modality="DOC", number=opts.series_number,
+                                description=opts.series_description)
     ds = builder.new_dataset(ENCAPSULATED_PDF, series, instance_number=opts.instance_number)
     # SC Equipment module
     ds.ConversionType = opts.conversion_type

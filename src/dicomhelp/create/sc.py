@@ -24,12 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from os import PathLike
 from typing import TYPE_CHECKING, Any
 
 from dicomhelp.codecs import Compression, CompressionReport, compress_frames, mark_lossy
-from dicomhelp.create.base import Builder, Study
+from dicomhelp.create.base import Builder, Series, Study
 from dicomhelp.create.images import as_frames
-from dicomhelp.create.sources import is_image
+from dicomhelp.create.sources import as_datasets, is_image
 from dicomhelp.errors import InputError, SpecError, UsageError
 
 if TYPE_CHECKING:
@@ -174,31 +175,36 @@ def choose_storage(frames: np.ndarray, window: tuple[float, float] | None = None
     return StoredPixels(stored, sop, bits, shift, stored_window)
 
 
-def create_sc(frames: Any, *, builder: Builder | None = None, source: Sequence[Dataset] | None = None,
-              options: SCOptions | None = None, source_images: Sequence[Dataset] | None = None) -> Dataset:
+def create_sc(frames: Any, *, builder: Builder | None = None, source: Sequence[Dataset | str | PathLike] | None = None,
+              options: SCOptions | None = None, source_images: Sequence[Dataset] | None = None,
+              series: Series | None = None) -> Dataset:
     """A Secondary Capture object of ``frames``: a numpy array or a list of images.
 
     ``builder`` places it in a study (see :mod:`dicomhelp.create.base`); without
-    one it derives from ``source`` datasets (headers suffice) or starts a new
-    study. ``source_images`` are the images the frames came from (default:
-    every image of the builder's source).
+    one it derives from ``source`` (datasets, headers suffice, or file/folder
+    paths) or starts a new study. ``source_images`` are the images the frames
+    came from (default: every image of the builder's source). ``series`` puts
+    several objects into one series (default: the builder's "sc" series).
     """
-    return build_sc(frames, builder=builder, source=source, options=options, source_images=source_images)[0]
+    return build_sc(frames, builder=builder, source=source, options=options, source_images=source_images,
+                    series=series)[0]
 
 
-def build_sc(frames: Any, *, builder: Builder | None = None, source: Sequence[Dataset] | None = None,
-             options: SCOptions | None = None,
-             source_images: Sequence[Dataset] | None = None) -> tuple[Dataset, CompressionReport]:
+def build_sc(frames: Any, *, builder: Builder | None = None, source: Sequence[Dataset | str | PathLike] | None = None,
+             options: SCOptions | None = None, source_images: Sequence[Dataset] | None = None,
+             series: Series | None = None) -> tuple[Dataset, CompressionReport]:
     """:func:`create_sc` that also returns what compression did (sizes, PSNR, max error)."""
     opts = options or SCOptions()
     if builder is None:
-        builder = Builder(Study.from_source(*source)) if source else Builder(Study.new())
+        builder = Builder(Study.from_source(*as_datasets(source))) if source else Builder(Study.new())
     refs = list(source_images) if source_images is not None else [d for d in builder.study.source if is_image(d)]
     if builder.study.source and not refs:
         raise InputError("the source has no images to derive a Secondary Capture from",
                          hint="give image files (CT, MR, ...) as --source, not SR or PDF objects")
     pixels = choose_storage(as_frames(frames), opts.window)
-    series = builder.series("sc", modality="OT", number=opts.series_number, description=opts.series_description)
+    if series is None:
+        series = builder.series("sc", modality="OT", number=opts.series_number,
+                                description=opts.series_description)
     ds = builder.new_dataset(pixels.sop_class_uid, series, instance_number=opts.instance_number)
     _general_series(ds, opts, refs)
     _general_image(ds, opts, refs, pixels)

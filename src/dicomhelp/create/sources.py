@@ -42,6 +42,16 @@ def load_sources(paths: Iterable[str | os.PathLike[str]]) -> list[Dataset]:
     return datasets
 
 
+def as_datasets(source: Iterable[Dataset | str | os.PathLike[str]]) -> list[Dataset]:
+    """Datasets as given, and paths (files or folders) read with :func:`load_sources`."""
+    from pydicom import Dataset as _Dataset
+
+    items = list(source)
+    datasets = [d for d in items if isinstance(d, _Dataset)]
+    paths = [p for p in items if not isinstance(p, _Dataset)]
+    return datasets + (load_sources(paths) if paths else [])
+
+
 def is_image(ds: Dataset) -> bool:
     """An image instance: it has rows and columns (its pixels need not be loaded)."""
     return "Rows" in ds and "Columns" in ds and "SOPClassUID" in ds
