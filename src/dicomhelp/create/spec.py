@@ -106,8 +106,10 @@ def parse_text(text: str, *, name: str = "spec") -> Any:
             raise SpecError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", source=name) from None
     import yaml
 
+    # libyaml's loader when installed: about 10x faster on large specs (500 groups).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
