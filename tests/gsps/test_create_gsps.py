@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydicom import dcmread
 
-from conftest import full_spec
+from gsps.gsps_specs import full_spec
 from dicomhelp.create.gsps import create_gsps
 from dicomhelp.errors import SpecError
 from dicomhelp.io import sample_file

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import struct
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 from PIL import Image
 from pydicom import dcmread
 
-from conftest import full_spec
+from gsps.gsps_specs import full_spec
 from dicomhelp.create.gsps import create_gsps
 from dicomhelp.display import render_file
 from dicomhelp.display.pipeline import grayscale
@@ -145,6 +146,15 @@ def test_render_cli_and_refusals(study: Path, tmp_path: Path) -> None:
     proc = run_cli("render", str(study / "CT0001.dcm"), "--image", str(study / "CT0001.dcm"), "-o", str(out))
     assert_clean_failure(proc, 1)
     assert "not a Grayscale Softcopy Presentation State" in proc.stderr
+    # A folder: the image annotated in particular (instance 3), not the first referenced one.
+    spec = {"layers": [{"name": "L"}], "annotations": [
+        {"layer": "L", "image": 3, "graphics": [{"type": "POINT", "points": [[5, 5]]}]},
+        {"layer": "L", "units": "DISPLAY", "texts": [{"text": "all", "anchor": [0.5, 0.5]}]}]}
+    ps = create_gsps(spec, study, tmp_path / "three.dcm")
+    proc = run_cli("render", str(ps), "--image", str(study), "-o", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    assert Path(info["image"]).name == "CT0003.dcm" and info["annotations"] == 2
 
 
 def _variant(ps_path: Path, out: Path, change) -> Path:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ EPILOG = """\b
 Example:
   dicomhelp render findings-pr.dcm --image ct/CT0001.dcm -o preview.png
   dicomhelp render findings-pr.dcm --image ct/CT0001.dcm -o big.png --scale 4
+  dicomhelp render findings-pr.dcm --image ct/ -o preview.png
 
 \b
 Applies the modality LUT (rescale), the window (VOI) and the presentation
@@ -20,8 +21,8 @@ draws its graphic and text annotations in their layers' colours.
 
 @click.command("render", epilog=EPILOG)
 @click.argument("gsps", type=click.Path(dir_okay=False))
-@click.option("--image", "image", required=True, type=click.Path(dir_okay=False),
-              help="An image the presentation state references.")
+@click.option("--image", "image", required=True, type=click.Path(),
+              help="An image the presentation state references, or a folder: its first annotated image.")
 @click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False), help="Output PNG file.")
 @click.option("--frame", default=1, show_default=True, type=click.IntRange(min=1), help="Frame of a multi-frame image.")
 @click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 16),
@@ -34,6 +35,7 @@ def command(gsps: str, image: str, out: str, frame: int, scale: int, as_json: bo
     rendering = render_file(gsps, image, out, frame=frame, scale=scale)
     width, height = rendering.image.size
     if as_json:
-        print_json({"file": out, "width": width, "height": height, "annotations": rendering.annotations})
+        print_json({"file": out, "image": str(rendering.path), "width": width, "height": height,
+                    "annotations": rendering.annotations})
     else:
-        click.echo(f"wrote {out}: {width}×{height}, {rendering.annotations} annotation object(s) drawn")
+        click.echo(f"wrote {out}: {rendering.path} {width}×{height}, {rendering.annotations} annotation object(s) drawn")

@@ -16,7 +16,7 @@ from pathlib import Path
 from dicomhelp.display.draw import Rendering, render
 from dicomhelp.errors import InputError
 
-__all__ = ["Rendering", "render", "render_file", "PRESENTATION_STATE_CLASSES"]
+__all__ = ["Rendering", "render", "render_file", "pick_image", "PRESENTATION_STATE_CLASSES"]
 
 # Grayscale Softcopy Presentation State; the others need colour pipelines.
 PRESENTATION_STATE_CLASSES = {"1.2.840.10008.5.1.4.1.1.11.1"}
@@ -26,6 +26,28 @@ def _referenced_uids(ps: object) -> set[str]:
     return {str(i.ReferencedSOPInstanceUID)
             for s in getattr(ps, "ReferencedSeriesSequence", [])
             for i in s.get("ReferencedImageSequence", [])}
+
+
+def pick_image(ps: object, folder: str | os.PathLike[str]) -> Path:
+    """In ``folder``, the first image the state annotates in particular, else the first it references."""
+    from dicomhelp.io import iter_files, read_file
+
+    referenced = _referenced_uids(ps)
+    particular = {str(r.ReferencedSOPInstanceUID)
+                  for item in getattr(ps, "GraphicAnnotationSequence", [])
+                  if len(item.get("ReferencedImageSequence", [])) < len(referenced)
+                  for r in item.get("ReferencedImageSequence", [])}
+    found: list[tuple[bool, Path]] = []
+    for path in iter_files([folder]):
+        try:
+            uid = str(read_file(path).dataset.get("SOPInstanceUID", ""))
+        except InputError:
+            continue
+        if uid in referenced:
+            found.append((uid not in particular, path))
+    if not found:
+        raise InputError("no image the presentation state references is in this folder", source=str(folder))
+    return min(found, key=lambda f: (f[0], str(f[1])))[1]
 
 
 def render_file(gsps: str | os.PathLike[str], image: str | os.PathLike[str], out: str | os.PathLike[str],
@@ -39,6 +61,8 @@ def render_file(gsps: str | os.PathLike[str], image: str | os.PathLike[str], out
     if str(ps.get("SOPClassUID", "")) not in PRESENTATION_STATE_CLASSES:
         raise InputError("not a Grayscale Softcopy Presentation State", source=str(gsps),
                          hint="render takes a GSPS file and the image it annotates")
+    if Path(image).is_dir():
+        image = pick_image(ps, image)
     read_file(image)  # the lenient reader's one-line errors for a bad image file
     img = dcmread(image, force=True)
     if str(img.get("SOPInstanceUID", "")) not in _referenced_uids(ps):
@@ -50,6 +74,7 @@ def render_file(gsps: str | os.PathLike[str], image: str | os.PathLike[str], out
         rendering = render(img, ps, frame=frame, scale=scale)
     except InputError as exc:
         raise InputError(exc.message, source=str(image), hint=exc.hint) from None
+    rendering.path = Path(image)
     buffer = io.BytesIO()
     rendering.image.save(buffer, format="PNG")
     write_bytes_atomic(buffer.getvalue(), Path(out))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dicomhelp.display.pipeline import Geometry, geometry, grayscale
@@ -31,6 +32,7 @@ class Rendering:
     gray: np.ndarray  # the displayed grayscale, without graphics
     image: Image.Image  # RGB, with graphics
     annotations: int  # graphic and text objects drawn
+    path: Path | None = None  # the image file, when rendered from one
 
 
 def lab_to_rgb(value: Sequence[int]) -> tuple[int, int, int]:
