@@ -127,3 +127,10 @@ def test_sources_lists_each_source_with_its_version(k: Any) -> None:
     assert f"highdicom {highdicom.__version__}:" in proc.stdout
     assert "dicom-standard 0.1.0:" in proc.stdout
     assert "dicomhelp templates PS3.16" in proc.stdout
+
+
+def test_attribute_answer_has_the_ps315_basic_profile_action(k: Any) -> None:
+    assert explain("PatientName", k)["deidentification"]["action"] == "Z"
+    uid = explain("StudyInstanceUID", k)
+    assert uid["deidentification"]["action"] == "U" and "part15" in uid["links"]["PS3.15"]
+    assert explain("Rows", k)["deidentification"] is None  # not in the profile's table: kept

@@ -83,6 +83,8 @@ def build() -> Sections:
     text = _Prose(folder) if folder else None
 
     _attributes(out, text)
+    if text:
+        out["deid"] = dict(text.deidentification)
     _uids(out)
     _iods_and_modules(out, text)
     _codes(out)
@@ -128,6 +130,12 @@ class _Prose:
             if plain_text:
                 per_tag[row["tag"].replace("(", "").replace(")", "").replace(",", "").upper()][plain_text] += 1
         self.attribute_text = {tag: counts.most_common(1)[0][0] for tag, counts in per_tag.items()}
+        # PS3.15 Table E.1-1: the Basic Application Level Confidentiality Profile's action per attribute.
+        self.deidentification = {
+            row["id"].upper(): row["basicProfile"]
+            for row in prose.load(folder, "confidentiality_profile_attributes.json")
+            if row.get("basicProfile") and re.fullmatch(r"[0-9A-Fa-f]{8}", row.get("id", ""))
+        }
 
 
 def _attributes(out: Sections, text: _Prose | None) -> None:

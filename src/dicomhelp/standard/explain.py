@@ -28,6 +28,11 @@ _TYPE_WORDS = {
 }
 _USAGE_WORDS = {"M": "mandatory", "C": "conditional", "U": "user option"}
 _MAX_USES = 8
+# PS3.15 Table E.1-1 action codes.
+_DEID_ACTIONS = {
+    "D": "replace with a dummy value", "Z": "replace with an empty or dummy value", "X": "remove",
+    "K": "keep", "C": "clean (keep, but remove identifying text)", "U": "replace with a consistent new UID",
+}
 
 
 def explain(term: str, k: Knowledge | None = None) -> dict[str, Any]:
@@ -299,14 +304,24 @@ def _attribute_answer(k: Knowledge, tag: int) -> dict[str, Any] | None:
             hexes = [f"{a.tag:08x}" for a in chain if a] + [f"{info.tag:08x}"]
             links["Innolitics"] = f"{INNOLITICS}/{entry['iods'][0]['id']}/{entry['module']}/{'/'.join(hexes)}"
             break
+    deid = _deid(k.deidentification(info.tag))
+    if deid:
+        links["PS3.15"] = f"{NEMA}/part15/chapter_E.html"
     return {
         "kind": "attribute", "tag": _tag_text(info.tag), "keyword": info.keyword, "name": info.name,
         "vr": info.vr, "vr_meaning": vr.meaning if vr else None,
         "vr_rules": vr.rules if vr else None, "vr_max_length": vr.max_length if vr else None,
         "vr_example": vr.example if vr else None, "vm": info.vm, "retired": info.retired,
         "description": info.description, "enumerated": enumerated or None, "defined_terms": defined or None,
-        "modules": ordered, "links": links,
+        "modules": ordered, "deidentification": deid, "links": links,
     }
+
+
+def _deid(action: str | None) -> dict[str, str] | None:
+    if not action:
+        return None
+    words = " or ".join(_DEID_ACTIONS.get(code.strip("*"), code) for code in action.split("/"))
+    return {"profile": "PS3.15 Basic Application Level Confidentiality Profile", "action": action, "meaning": words}
 
 
 def _did_you_mean(k: Knowledge, text: str) -> str | None:
@@ -353,6 +368,9 @@ def _render_attribute(a: dict[str, Any]) -> list[str]:
         lines.append(f"Enumerated values: {', '.join(a['enumerated'])}")
     if a["defined_terms"]:
         lines.append(f"Defined terms: {', '.join(a['defined_terms'])}")
+    if a.get("deidentification"):
+        d = a["deidentification"]
+        lines.append(f"De-identification: {d['action']} ({d['meaning']}) in the {d['profile']}")
     modules = a["modules"]
     if modules:
         lines.append(f"Used in {len(modules)} module(s):")

@@ -106,6 +106,10 @@ class Knowledge:
                                  "Reserves a block of private elements for the organisation it names.")
         return None
 
+    def deidentification(self, tag: int) -> str | None:
+        """The PS3.15 Basic Profile action code for ``tag`` (e.g. "X", "Z", "X/Z/D"), when the prose is installed."""
+        return self.index.get("deid", f"{tag:08X}")  # type: ignore[no-any-return]
+
     def attribute_uses(self, tag: int) -> tuple[AttributeUse, ...]:
         """The modules that contain ``tag`` (at any sequence depth) with its type there."""
         return self.index.get("attr_use", f"{tag:08X}") or ()
