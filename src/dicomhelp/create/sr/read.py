@@ -449,7 +449,8 @@ def _drop_defaults(doc: dict[str, Any]) -> dict[str, Any]:
     from dicomhelp.create.spec import to_data
 
     full = to_data(S.Document(), keep_defaults=True)
-    return {k: v for k, v in doc.items() if full.get(k) != v}
+    order = list(full)  # the spec's field order, as a person would write it
+    return {k: doc[k] for k in sorted(doc, key=order.index) if full.get(k) != doc[k]}
 
 
 def spec_lines(ds: Dataset, *, as_json: bool = False, file: str | None = None) -> list[str]:
