@@ -365,3 +365,22 @@ def test_tour_steps_are_extensible(tmp_path: Path) -> None:
     extra = Step("A later feature", lambda ctx: ctx.echo(f"study has {len(ctx.study)} images"))
     ctx = run_tour(tmp_path, echo=seen.append, steps=[STEPS[0], extra])
     assert "== 2. A later feature ==" in seen and f"study has {len(ctx.study)} images" in seen
+
+
+def test_big_batches_are_dumped_in_order_on_every_core(tmp_path: Path) -> None:
+    from dicomhelp.cli.dump import PARALLEL_MIN_FILES
+
+    src = (TEST_DIR / "MR_small.dcm").read_bytes()
+    names = []
+    for i in range(PARALLEL_MIN_FILES + 6):
+        name = f"IM{i:03d}.dcm"
+        (tmp_path / name).write_bytes(src if i != 40 else src[:1000])  # one damaged file in the middle
+        names.append(name)
+    code, out, err = invoke("dump", str(tmp_path), "--filter", "PatientName")
+    assert code == 1
+    headers = [ln[2:] for ln in out.splitlines() if ln.startswith("# ")]
+    assert headers == [str(tmp_path / n) for n in names]
+    assert out.count("PN (0010, 0010) PatientName") == len(names)  # the cut file still shows it
+    assert [ln for ln in err.splitlines() if ln.strip()] == [
+        f"dicomhelp: {tmp_path / 'IM040.dcm'}: the file is cut short (1000 bytes) in the value of (0018,5100) "
+        "(4 bytes declared, 0 present): that element and what follows are missing"]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -12,8 +15,6 @@ import click
 from dicomhelp.errors import EXIT_INPUT, EXIT_OK, DicomHelpError, UsageError
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from dicomhelp.io import DicomFile
 
 EPILOG = """\b
@@ -52,35 +53,28 @@ def command(paths: tuple[str, ...], depth: int | None, pattern: str | None, max_
     """
     from dicomhelp.cli.common import use_color
 
-    explainer = _explainer() if explain else None
-    color = use_color() and not as_json
+    if explain:
+        _explainer()  # a missing knowledge layer is a usage error before anything is shown
+    options = TextOptions(meta=not no_meta, private=not no_private, max_depth=depth, pattern=pattern,
+                          max_value_length=max_value_length, paths=show_paths,
+                          color=use_color() and not as_json, explain=explain)
+    if not as_json:
+        sys.exit(dump_text(paths, options))
     json_out: dict[str, object] = {}
 
     def show(dfile: DicomFile, many: bool) -> None:
-        if as_json:
-            from dicomhelp.inspect.dicom_json import to_dicom_json
+        from dicomhelp.inspect.dicom_json import to_dicom_json
 
-            problems: list[str] = []
-            json_out[dfile.name] = to_dicom_json(dfile, private=not no_private, problems=problems)
-            for problem in problems:
-                report(f"{dfile.name}: {problem}")
-            return
-        from dicomhelp.inspect import dump_lines
-
-        lines = dump_lines(dfile, meta=not no_meta, private=not no_private, max_depth=depth, pattern=pattern,
-                           max_value_length=max_value_length, paths=show_paths, color=color,
-                           explain=explainer)
-        if many:
-            lines.insert(0, f"# {dfile.name}")
-            lines.append("")
-        write_lines(lines)
+        problems: list[str] = []
+        json_out[dfile.name] = to_dicom_json(dfile, private=not no_private, problems=problems)
+        for problem in problems:
+            report(f"{dfile.name}: {problem}")
 
     code = for_each_file(paths, show)
-    if as_json:
-        import json
+    import json
 
-        data = next(iter(json_out.values())) if len(json_out) == 1 and _single(paths) else json_out
-        write_lines([json.dumps(data, indent=2, ensure_ascii=False)])
+    data = next(iter(json_out.values())) if len(json_out) == 1 and _single(paths) else json_out
+    write_lines([json.dumps(data, indent=2, ensure_ascii=False)])
     sys.exit(code)
 
 
@@ -164,6 +158,7 @@ def write_lines(lines: list[str]) -> None:
     out.write("\n".join(lines) + "\n")
 
 
+@lru_cache(maxsize=1)
 def _explainer() -> Callable[[int], str | None]:
     """``dicomhelp.standard.knowledge().brief(tag)``, imported only when --explain is used."""
     try:
@@ -189,3 +184,97 @@ def _explainer() -> Callable[[int], str | None]:
         return cache[tag]
 
     return explain
+
+
+# ---------------------------------------------------------------------------
+# Text dumps: one file at a time, or on every core for a big batch.
+
+PARALLEL_MIN_FILES = 64  # below this, starting workers costs more than it saves
+
+
+@dataclass(frozen=True)
+class TextOptions:
+    meta: bool = True
+    private: bool = True
+    max_depth: int | None = None
+    pattern: str | None = None
+    max_value_length: int = 200
+    paths: bool = False
+    color: bool = False
+    explain: bool = False
+
+
+@dataclass
+class FileDump:
+    """What dumping one file prints: stdout text, stderr lines, and its exit code."""
+
+    out: str
+    errors: list[str]
+    code: int
+
+
+def dump_one(path: Path, options: TextOptions, many: bool) -> FileDump:
+    from dicomhelp.inspect import dump_lines
+    from dicomhelp.io import read_file
+
+    try:
+        dfile = read_file(path)
+    except DicomHelpError as exc:
+        return FileDump("", [exc.one_line()], EXIT_INPUT)
+    errors = [f"{dfile.name}: {problem}" for problem in dfile.problems]
+    lines = dump_lines(dfile, meta=options.meta, private=options.private, max_depth=options.max_depth,
+                       pattern=options.pattern, max_value_length=options.max_value_length, paths=options.paths,
+                       color=options.color, explain=_explainer() if options.explain else None)
+    if many:
+        lines = [f"# {dfile.name}", *lines, ""]
+    return FileDump("\n".join(lines), errors, EXIT_INPUT if dfile.damaged else EXIT_OK)
+
+
+def dump_text(paths: tuple[str, ...], options: TextOptions) -> int:
+    """Dump every file under ``paths`` in order; returns the exit code."""
+    from dicomhelp.io import iter_files
+
+    with quiet_pydicom():
+        files = list(iter_files(paths))
+        if not files:
+            raise UsageError("no files found in " + ", ".join(paths))
+        many = len(files) > 1
+        code = EXIT_OK
+        for result in _dumps(files, options, many):
+            if result.out:
+                write_lines([result.out])
+            for line in result.errors:
+                report(line)
+            code = max(code, result.code)
+        return code
+
+
+def _dumps(files: list[Path], options: TextOptions, many: bool) -> Iterator[FileDump]:
+    import os
+
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_MIN_FILES or workers < 2:
+        for path in files:
+            yield dump_one(path, options, many)
+        return
+    import multiprocessing
+
+    try:
+        context = multiprocessing.get_context("fork")  # workers inherit the imported modules: no start-up
+    except ValueError:
+        yield from (dump_one(path, options, many) for path in files)
+        return
+    global _WORKER_JOB
+    _WORKER_JOB = (options, many)
+    with context.Pool(workers) as pool:
+        yield from pool.imap(_dump_in_worker, files, chunksize=8)
+
+
+_WORKER_JOB: tuple[TextOptions, bool] | None = None
+
+
+def _dump_in_worker(path: Path) -> FileDump:
+    assert _WORKER_JOB is not None
+    options, many = _WORKER_JOB
+    with quiet_pydicom():
+        return dump_one(path, options, many)

@@ -11,8 +11,10 @@ decoded becomes a node with ``problem`` set and its raw bytes as value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from dicomhelp.paths import element_step
@@ -108,46 +110,142 @@ def _root_position(ds: Dataset) -> str | None:
 
 def _dataset_nodes(ds: Dataset, depth: int, prefix: str, sr_position: str | None, private: bool) -> list[Node]:
     nodes = []
-    for tag in list(ds.keys()):
-        tag = int(tag)
+    charset = _charset(ds)
+    tags = [int(t) for t in ds.keys()]
+    creators = _private_creators(ds, tags, charset) if any((t >> 16) % 2 for t in tags) else {}
+    for tag in tags:
         if not private and (tag >> 16) % 2 == 1:
             continue
-        nodes.append(_element_node(ds, tag, depth, prefix, sr_position, private))
+        nodes.append(_element_node(ds, tag, depth, prefix, sr_position, private, charset, creators))
     return nodes
 
 
-def _element_node(ds: Dataset, tag: int, depth: int, prefix: str, sr_position: str | None, private: bool) -> Node:
-    step = element_step(ds, tag)
-    path = f"{prefix}.{step.text()}" if prefix else step.text()
+def _private_creators(ds: Dataset, tags: list[int], charset: Any) -> dict[int, str]:
+    """Block (gggg00xx) -> creator name, read once per dataset instead of once per element."""
+    creators = {}
+    for tag in tags:
+        if (tag >> 16) % 2 and 0x0010 <= tag & 0xFFFF <= 0x00FF:
+            try:
+                fast = _fast_value(ds, tag, charset)
+                value = fast[1] if fast is not None else ds[tag].value
+            except Exception:
+                continue
+            if isinstance(value, (list, tuple)):
+                value = value[0] if value else ""
+            if isinstance(value, bytes):
+                value = value.decode("latin-1")
+            if value:
+                creators[tag] = str(value).strip()
+    return creators
+
+
+def _charset(ds: Dataset) -> Any:
+    """The encodings pydicom would decode this dataset's text with (inherited by items)."""
+    try:
+        return ds.original_character_set or ds._character_set
+    except Exception:
+        return None
+
+
+def _fast_value(ds: Dataset, tag: int, charset: Any) -> tuple[str, Any] | None:
+    """(VR, value) converted straight from the raw element, or None to take pydicom's full path.
+
+    ``ds[tag]`` validates, builds and stores a DataElement and looks up the
+    character set again for every element: 5x the cost of the conversion. The
+    dump only needs the value, so plain explicit-VR elements are converted
+    directly; implicit, ambiguous, sequence, UN and deferred elements still go
+    through pydicom.
+    """
+    from pydicom.dataelem import RawDataElement
+    from pydicom.values import convert_value
+
+    store = getattr(ds, "_dict", None)  # pydicom's element store: get_item() without the Tag() conversion
+    raw = store.get(tag) if store is not None else ds.get_item(tag)
+    if not isinstance(raw, RawDataElement):
+        return None
+    vr = raw.VR
+    if vr is None or vr in _SLOW_VRS or (raw.value is None and raw.length):
+        return None
+    if vr in _PLAIN_TEXT_VRS and isinstance(raw.value, bytes):
+        # ASCII-only VRs: no character set, no objects; the dump prints the text as it is.
+        parts = [part.strip(" \0") for part in raw.value.decode("ascii", "replace").split("\\")]
+        if vr in _NUMBER_PATTERNS and not all(_NUMBER_PATTERNS[vr].match(part) for part in parts if part):
+            return None  # an invalid number: let pydicom decide what it is (and flag it)
+        return str(vr), parts if len(parts) > 1 else parts[0]
+    if tag == 0x00080005:
+        charset = None
+    return str(vr), convert_value(vr, raw, charset)
+
+
+_PLAIN_TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI"})
+_NUMBER_PATTERNS = {
+    "IS": re.compile(r"^[+-]?\d+$"),
+    "DS": re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"),
+}
+
+
+_SLOW_VRS = frozenset({"SQ", "UN", "US or SS", "US or OW", "US or SS or OW", "OB or OW", "OW or OB", "xs", "ox", "lt"})
+
+
+def _element_node(ds: Dataset, tag: int, depth: int, prefix: str, sr_position: str | None, private: bool,
+                  charset: Any = None, creators: dict[int, str] | None = None) -> Node:
+    keyword = _public_keyword(tag)
+    creator = None
+    if not keyword and creators is not None and (tag >> 16) % 2 and tag & 0xFFFF >= 0x1000:
+        creator = creators.get((tag & 0xFFFF0000) | ((tag & 0xFF00) >> 8))
+    if keyword:
+        step = keyword
+    elif creator:  # the paths module's private step, without looking the creator up again
+        step = f'({tag >> 16:04X},"{creator}",{tag & 0xFF:02X})'
+    else:
+        step = element_step(ds, tag).text()
+    path = f"{prefix}.{step}" if prefix else step
     node = Node(kind="element", depth=depth, path=path, tag=tag)
     try:
-        elem = ds[tag]
+        fast = _fast_value(ds, tag, charset)
+        if fast is None:
+            elem = ds[tag]
+            vr, value = str(elem.VR or "??"), elem.value
+        else:
+            vr, value = fast
     except Exception as exc:  # a value pydicom cannot convert: show the raw bytes
         raw = ds.get_item(tag)
         node.vr = str(getattr(raw, "VR", None) or "??")
         node.keyword, node.name = _names(ds, tag, node)
-        value = getattr(raw, "value", b"")
-        node.value = bytes_text(value) if isinstance(value, (bytes, bytearray)) else str(value)
+        raw_value = getattr(raw, "value", b"")
+        node.value = bytes_text(raw_value) if isinstance(raw_value, (bytes, bytearray)) else str(raw_value)
         node.problem = f"value cannot be decoded as {node.vr}: {_short(exc)}"
         return node
-    node.vr = str(elem.VR or "??")
-    node.keyword, node.name = _names(ds, tag, node)
+    node.vr = vr
+    if creator:
+        node.private_creator = creator
+        name = _private_name(tag & 0xFFFF00FF, creator)
+        node.keyword, node.name = f"[{creator}] {name}", name
+    else:
+        node.keyword, node.name = _names(ds, tag, node)
     if node.vr == "SQ":
         node.kind = "sequence"
-        items = elem.value or []
+        items = value or []
         node.count = len(items)
         for i, item in enumerate(items):
             node.children.append(_item_node(item, i, node, path, sr_position, private))
         return node
-    if node.vr in ("IS", "DS") and _has_text_number(elem.value):
+    if fast is None and node.vr in ("IS", "DS") and _has_text_number(value):
         # pydicom keeps a number it cannot parse as the raw string: say so.
         node.problem = f"not a valid {node.vr} value"
     try:
-        node.value = value_text(elem)
+        node.value = value_text_of(node.vr, value)
     except Exception as exc:
-        node.value = repr(elem.value)[:200]
+        node.value = repr(value)[:200]
         node.problem = f"value cannot be shown: {_short(exc)}"
     return node
+
+
+@lru_cache(maxsize=8192)
+def _public_keyword(tag: int) -> str:
+    from pydicom.datadict import keyword_for_tag
+
+    return keyword_for_tag(tag) if (tag >> 16) % 2 == 0 else ""
 
 
 def _item_node(item: Any, index: int, seq: Node, seq_path: str, parent_position: str | None, private: bool) -> Node:
@@ -176,18 +274,9 @@ def _has_text_number(value: Any) -> bool:
 
 def _names(ds: Dataset, tag: int, node: Node) -> tuple[str, str]:
     """(keyword column, dictionary name) for public, private creator and private elements."""
-    from pydicom.datadict import dictionary_description, keyword_for_tag, private_dictionary_description
-
     group, elem = tag >> 16, tag & 0xFFFF
     if group % 2 == 0:
-        keyword = keyword_for_tag(tag)
-        try:
-            name = dictionary_description(tag)
-        except KeyError:
-            name = ""
-        if not keyword:
-            keyword = "GroupLength" if elem == 0 else "UnknownElement"
-        return keyword, name
+        return _public_names(tag)
     if elem == 0:
         return "PrivateGroupLength", "Private Group Length"
     if 0x0010 <= elem <= 0x00FF:
@@ -197,20 +286,43 @@ def _names(ds: Dataset, tag: int, node: Node) -> tuple[str, str]:
     node.private_creator = creator
     if creator is None:
         return "[no creator] private data", "Private data without a creator"
-    try:
-        name = private_dictionary_description(tag, creator)
-    except KeyError:
-        name = "private data"
+    name = _private_name(tag & 0xFFFF00FF, creator)
     return f"[{creator}] {name}", name
+
+
+@lru_cache(maxsize=8192)
+def _public_names(tag: int) -> tuple[str, str]:
+    from pydicom.datadict import dictionary_description, keyword_for_tag
+
+    keyword = keyword_for_tag(tag)
+    try:
+        name = dictionary_description(tag)
+    except KeyError:
+        name = ""
+    if not keyword:
+        keyword = "GroupLength" if tag & 0xFFFF == 0 else "UnknownElement"
+    return keyword, name
+
+
+@lru_cache(maxsize=8192)
+def _private_name(tag: int, creator: str) -> str:
+    from pydicom.datadict import private_dictionary_description
+
+    try:
+        return str(private_dictionary_description(tag, creator))
+    except KeyError:
+        return "private data"
 
 
 def value_text(elem: DataElement) -> str:
     """A value as one line of text, decoded with the dataset's character set."""
+    return value_text_of(str(elem.VR), elem.value)
+
+
+def value_text_of(vr: str, value: Any) -> str:
     from pydicom.multival import MultiValue
     from pydicom.tag import BaseTag
 
-    value = elem.value
-    vr = str(elem.VR)
     if value is None:
         return ""
     if isinstance(value, (bytes, bytearray, memoryview)):
