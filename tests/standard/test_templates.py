@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 CORE = [1500, 1501, 1410, 1411, 1419, 300, 1204, 1001, 1002, 1003, 1004, 4108, 4019, 1600, 1601, 1602, 1502,
-        310, 311, 312]
+        310, 311, 312, 1604]
 # Templates the core ones include that dicomhelp does not describe row by row (yet).
-NOT_DESCRIBED = {1005, 1006, 1420, 315, 320, 321, 1603, 1604, 1605, 1606, 1607}
+NOT_DESCRIBED = {1005, 1006, 1420, 315, 320, 321, 1603, 1605, 1606, 1607}
 REQUIREMENTS = {"M", "MC", "U", "UC"}
 VALUE_TYPES = {"CONTAINER", "TEXT", "CODE", "NUM", "DATETIME", "DATE", "TIME", "UIDREF", "PNAME", "SCOORD",
                "SCOORD3D", "TCOORD", "COMPOSITE", "IMAGE", "WAVEFORM", "INCLUDE"}
