@@ -34,8 +34,8 @@ register("edit", "dicomhelp.cli.edit", "Change elements of DICOM files (values c
 register("diff", "dicomhelp.cli.diff", "Show the element-level differences between two DICOM files.")
 register("anonymize", "dicomhelp.cli.anonymize", "De-identify files by the PS3.15 Basic Profile and its options.")
 register("validate", "dicomhelp.cli.validate", "Check files against the standard; say what is wrong and how to fix it.")
-register("transcode", "dicomhelp.cli.transcode", "Re-encode pixel data into another transfer syntax (RLE, JPEG-LS, JPEG 2000).")
-register("extract", "dicomhelp.cli.extract", "Write the document inside an Encapsulated PDF (or CDA, STL) object.")
+register("transcode", "dicomhelp.cli.transcode", "Re-encode pixels: RLE, JPEG-LS, JPEG 2000 or uncompressed.")
+register("extract", "dicomhelp.cli.extract", "Write out the PDF (or CDA, STL) inside an object.")
 register("render", "dicomhelp.cli.render", "Render an image through a presentation state (GSPS) into a PNG.")
 
 
