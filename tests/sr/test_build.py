@@ -13,8 +13,8 @@ from dicomhelp.create.sr.build import build_sr, load_source
 from dicomhelp.create.sr.read import read_sr
 from dicomhelp.validate.sr_templates import check_sr_templates
 import support
-import sr_specs as specs
-from sr_helpers import POLICY, build, build_file
+from sr import sr_specs as specs
+from sr.sr_helpers import POLICY, build, build_file
 
 DATA = Path(__file__).parent / "data"
 

@@ -10,7 +10,7 @@ import pydicom
 import pytest
 import yaml
 
-import sr_specs as specs
+from sr import sr_specs as specs
 from support import assert_clean_failure, dsrdump, run_cli
 from dicomhelp.create.sr import load_sr_spec
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pydicom
 import pytest
 
-import sr_specs as specs
+from sr import sr_specs as specs
 from dicomhelp.validate.sr_templates import check_sr_templates
-from sr_helpers import build
+from sr.sr_helpers import build
 
 
 @pytest.fixture(scope="module")
