@@ -134,3 +134,21 @@ def test_attribute_answer_has_the_ps315_basic_profile_action(k: Any) -> None:
     uid = explain("StudyInstanceUID", k)
     assert uid["deidentification"]["action"] == "U" and "part15" in uid["links"]["PS3.15"]
     assert explain("Rows", k)["deidentification"] is None  # not in the profile's table: kept
+
+
+def test_terminal_styling_keeps_the_text(k: Any) -> None:
+    """On a terminal the answer is styled with rich; the words must be exactly the plain ones."""
+    import io
+
+    from rich.console import Console
+
+    from dicomhelp.cli.explain import styled
+
+    text = render(explain("TID 1500", k)) + "\n[not markup] and [bold]literal[/bold]"
+    buffer = io.StringIO()
+    Console(file=buffer, force_terminal=True, color_system="standard", soft_wrap=True).print(styled(text))
+    import re
+
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", buffer.getvalue())
+    assert plain.rstrip("\n") == text
+    assert "\x1b[1m" in buffer.getvalue()  # the title is bold

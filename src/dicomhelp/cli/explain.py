@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dicomhelp.cli.common import json_option, print_json
+from dicomhelp.cli.common import json_option, print_json, use_color
 
 EPILOG = """\b
 Examples:
@@ -46,5 +46,28 @@ def command(term: tuple[str, ...], as_json: bool, sources: bool) -> None:
     answer = explain(" ".join(term))
     if as_json:
         print_json(answer)
+    elif use_color():
+        # rich only on a terminal: piped output stays plain and the import is not paid for.
+        from rich.console import Console
+
+        Console(highlight=False, soft_wrap=True).print(styled(render(answer)))
     else:
         click.echo(render(answer))
+
+
+def styled(text: str) -> str:
+    """Rich markup for a rendered answer: the title in bold, labels in cyan, links dimmed."""
+    from rich.markup import escape
+
+    out = []
+    for i, line in enumerate(text.splitlines()):
+        if i == 0:
+            out.append(f"[bold]{escape(line)}[/bold]")
+        elif "https://" in line and line.startswith("  "):
+            out.append(f"[dim]{escape(line)}[/dim]")
+        elif not line.startswith(" ") and ":" in line:
+            label, rest = line.split(":", 1)
+            out.append(f"[cyan]{escape(label)}:[/cyan]{escape(rest)}")
+        else:
+            out.append(escape(line))
+    return "\n".join(out)
