@@ -384,3 +384,19 @@ def test_big_batches_are_dumped_in_order_on_every_core(tmp_path: Path) -> None:
     assert [ln for ln in err.splitlines() if ln.strip()] == [
         f"dicomhelp: {tmp_path / 'IM040.dcm'}: the file is cut short (1000 bytes) in the value of (0018,5100) "
         "(4 bytes declared, 0 present): that element and what follows are missing"]
+
+
+def test_unknown_vr_bytes_are_shown_raw_with_a_problem(tmp_path: Path) -> None:
+    data = bytearray((TEST_DIR / "CT_small.dcm").read_bytes())
+    at = data.index(b"\x18\x00\x50\x00DS")  # SliceThickness (0018,0050), explicit VR little endian
+    data[at + 5] = 0xB0  # VR "D\xb0": not a VR at all
+    path = tmp_path / "badvr.dcm"
+    path.write_bytes(bytes(data))
+    code, out, err = invoke("dump", str(path))
+    assert_no_crash(code, out, err)
+    line = next(ln for ln in out.splitlines() if "(0018, 0050)" in ln)
+    assert "!! value cannot be decoded" in line
+    assert "PatientName" in out and "(7fe0, 0010)" in out  # the rest is still shown
+    code, out, err = invoke("dump", "--json", str(path))
+    assert_no_crash(code, out, err)
+    assert "SliceThickness" in err and "00100010" in json.loads(out)

@@ -286,6 +286,7 @@ class _Frame:
     kind: str  # "seq" | "item" | "frags"
     end: int | None  # file offset where a defined-length value ends
     tag: int
+    implicit: bool = False  # encoding of the elements inside (UN sequences are implicit VR)
 
 
 def _tag_text(tag: int) -> str:
@@ -318,6 +319,7 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
             implicit = not first[4:6].isalpha()
             little = struct.unpack("<H", first[:2])[0] < 0x0100 or first[:2] == b"\x02\x00"
     stack: list[_Frame] = []
+    first_element = True
     top_start = pos
     res.good_end = pos
 
@@ -352,14 +354,23 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
                 little = ts != "1.2.840.10008.1.2.2"
             if isinstance(hint, tuple):
                 implicit, little = hint
-        e_implicit, e_little = (False, True) if in_meta else (implicit, little)
+        if not in_meta and first_element and not implicit:
+            # Like pydicom, trust the first element over the transfer syntax: some files
+            # announce explicit VR and are written implicit.
+            implicit = header[4:6].decode("latin-1") not in _VALID_VRS
+        if not in_meta:
+            first_element = False
+        frame = stack[-1] if stack else None
+        if in_meta:
+            e_implicit, e_little = False, True
+        else:
+            e_implicit, e_little = (frame.implicit if frame is not None else implicit), little
         endian = "<" if e_little else ">"
         group, elem = struct.unpack(endian + "HH", header[:4])
         tag = (group << 16) | elem
         if not stack:
             top_start = pos
             res.bad_top_tag = tag
-        frame = stack[-1] if stack else None
 
         if group == 0xFFFE:  # item, item delimiter, sequence delimiter: always 4-byte length
             (length,) = struct.unpack(endian + "L", header[4:8])
@@ -388,7 +399,7 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
                     res.remarks.append(f"the declared length of an item in {_tag_text(stack[0].tag)} "
                                        "runs past the end of the file")
                     end = size
-                stack.append(_Frame("item", end, tag))
+                stack.append(_Frame("item", end, tag, frame.implicit))
             elif tag in (ITEM_DELIM_TAG, SEQ_DELIM_TAG) and frame.end is not None and length == 0:
                 pass  # a delimiter inside a defined-length item or sequence: tolerated
             else:
@@ -396,10 +407,12 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
                             "(malformed sequence)")
             continue
 
-        vr_bytes = header[4:6]
-        explicit = not e_implicit and vr_bytes.isalpha() and vr_bytes.isupper()
+        explicit = not e_implicit
         if explicit:
-            vr = vr_bytes.decode("ascii")
+            vr = header[4:6].decode("latin-1")
+            if vr not in _VALID_VRS:
+                # An unknown VR: read on as DCMTK and pydicom do (pydicom shows it as undecodable).
+                res.remarks.append(f"{_tag_text(tag)} has an unknown VR {vr!r}")
             if vr in _LONG_VRS or vr not in _VALID_VRS and header[6:8] == b"\0\0":
                 more = fp.read(4)
                 if len(more) < 4:
@@ -410,7 +423,6 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
                 (length,) = struct.unpack(endian + "H", header[6:8])
                 pos += 8
         else:
-            # Implicit VR (or pydicom's fallback for a file that lies about explicit VR).
             vr = _implicit_vr(tag)
             (length,) = struct.unpack(endian + "L", header[4:8])
             pos += 8
@@ -422,11 +434,11 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
                                               fragments=-1)
                 stack.append(_Frame("frags", None, tag))
             else:
-                stack.append(_Frame("seq", None, tag))
+                stack.append(_Frame("seq", None, tag, e_implicit or vr == "UN"))
         elif vr == "SQ" and pos + length > size and length != UNDEFINED_LENGTH:
             res.remarks.append(f"the declared length of {_tag_text(tag if not stack else stack[0].tag)} "
                                "runs past the end of the file")
-            stack.append(_Frame("seq", size, tag))
+            stack.append(_Frame("seq", size, tag, e_implicit))
         elif pos + length > (frame.end if frame and frame.end is not None else size):
             if frame is None or frame.end is None or pos + length > size:
                 return _truncated(res, fail, f"in the value of {_tag_text(tag if not stack else stack[0].tag)} "
@@ -434,7 +446,7 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
             return fail(f"{_tag_text(tag)} overruns the item it is in (malformed lengths in "
                         f"{_tag_text(stack[0].tag)})")
         elif vr == "SQ" and length:
-            stack.append(_Frame("seq", pos + length, tag))
+            stack.append(_Frame("seq", pos + length, tag, e_implicit))
         elif vr == "SQ" and length == 0:
             pass
         else:

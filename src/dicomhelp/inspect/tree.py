@@ -159,8 +159,7 @@ def _fast_value(ds: Dataset, tag: int, charset: Any) -> tuple[str, Any] | None:
     from pydicom.dataelem import RawDataElement
     from pydicom.values import convert_value
 
-    store = getattr(ds, "_dict", None)  # pydicom's element store: get_item() without the Tag() conversion
-    raw = store.get(tag) if store is not None else ds.get_item(tag)
+    raw = _raw(ds, tag)
     if not isinstance(raw, RawDataElement):
         return None
     vr = raw.VR
@@ -182,6 +181,17 @@ _NUMBER_PATTERNS = {
     "IS": re.compile(r"^[+-]?\d+$"),
     "DS": re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"),
 }
+
+
+def _raw(ds: Dataset, tag: int) -> Any:
+    """The element as stored, never converted (``get_item`` converts deferred elements)."""
+    store = getattr(ds, "_dict", None)  # pydicom's element store, pinned pydicom 3.0
+    if store is not None:
+        return store.get(tag)
+    try:
+        return ds.get_item(tag)
+    except Exception:
+        return None
 
 
 _SLOW_VRS = frozenset({"SQ", "UN", "US or SS", "US or OW", "US or SS or OW", "OB or OW", "OW or OB", "xs", "ox", "lt"})
@@ -209,7 +219,7 @@ def _element_node(ds: Dataset, tag: int, depth: int, prefix: str, sr_position: s
         else:
             vr, value = fast
     except Exception as exc:  # a value pydicom cannot convert: show the raw bytes
-        raw = ds.get_item(tag)
+        raw = _raw(ds, tag)
         node.vr = str(getattr(raw, "VR", None) or "??")
         node.keyword, node.name = _names(ds, tag, node)
         raw_value = getattr(raw, "value", b"")
