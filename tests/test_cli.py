@@ -400,3 +400,26 @@ def test_unknown_vr_bytes_are_shown_raw_with_a_problem(tmp_path: Path) -> None:
     code, out, err = invoke("dump", "--json", str(path))
     assert_no_crash(code, out, err)
     assert "SliceThickness" in err and "00100010" in json.loads(out)
+
+
+def test_explain_adds_what_each_element_means() -> None:
+    code, out, err = invoke("dump", "--explain", "--filter", "PatientName", str(TEST_DIR / "CT_small.dcm"))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("PN (0010, 0010) PatientName")
+    assert lines[1].startswith(" " * 16 + "  -> ") and "Patient's Name" in lines[1]
+
+
+def test_explain_without_the_knowledge_layer_is_a_one_line_usage_error(monkeypatch) -> None:
+    from dicomhelp.cli import dump
+
+    dump._explainer.cache_clear()
+    monkeypatch.setitem(sys.modules, "dicomhelp.standard", None)  # as if the package were missing
+    try:
+        code, out, err = invoke("dump", "--explain", str(TEST_DIR / "CT_small.dcm"))
+    finally:
+        dump._explainer.cache_clear()
+    assert code == 2 and not out
+    assert [ln for ln in err.splitlines() if ln] == [
+        "dicomhelp: error: --explain needs the standard knowledge layer (dicomhelp.standard), "
+        "which is not available in this installation"]
