@@ -204,3 +204,21 @@ def test_reading_a_foreign_sr_is_tolerant() -> None:
     assert {"sr.read.no-concept-name", "sr.read.not-tid1500"} <= rules
     assert result.data["document"]["verification"] == "VERIFIED"
     assert list(check_sr_templates(ds)) == []  # not a TID 1500 report: no template findings
+
+
+def test_priors_go_to_pertinent_other_evidence(study: Path, tmp_path: Path) -> None:
+    from dicomhelp.samples import make_sample_study
+
+    prior = make_sample_study(tmp_path / "prior", slices=2)
+    prior_uid = str(pydicom.dcmread(prior[0], stop_before_pixels=True).SOPInstanceUID)
+    data = specs.measurements_only()
+    data["groups"].append({"tracking_id": "liver (prior)", "images": [prior_uid],
+                           "measurements": [{"concept": "SCT: Diameter", "value": 11, "unit": "mm"}]})
+    ds = build_sr(load_sr_spec(data), load_source([study, tmp_path / "prior"]), uid_policy=POLICY).dataset
+    current = pydicom.dcmread(sorted(study.glob("*.dcm"))[0], stop_before_pixels=True).StudyInstanceUID
+    assert ds.StudyInstanceUID == current  # the study with the most images is the one reported on
+    assert [s.StudyInstanceUID for s in ds.CurrentRequestedProcedureEvidenceSequence] == [current]
+    other = ds.PertinentOtherEvidenceSequence[0]
+    assert other.StudyInstanceUID != current
+    assert other.ReferencedSeriesSequence[0].ReferencedSOPSequence[0].ReferencedSOPInstanceUID == prior_uid
+    assert _errors(ds) == []
