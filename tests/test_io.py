@@ -157,3 +157,19 @@ def test_big_pixel_data_is_not_read(tmp_path):
     big = write_atomic(ds, tmp_path / "big.dcm")
     f = read_file(big)
     assert f.pixel.length == 64 * 64 * 2 * frames and "PixelData" not in f.dataset and not f.problems
+
+
+def test_preamble_without_file_meta_is_reported(tmp_path):
+    from pydicom.filebase import DicomBytesIO
+    from pydicom.filewriter import write_dataset
+
+    ds = dcmread(sample_file("CT_small.dcm"), stop_before_pixels=True)
+    del ds.file_meta
+    buf = DicomBytesIO()
+    buf.is_little_endian, buf.is_implicit_VR = True, True
+    write_dataset(buf, ds)
+    p = tmp_path / "nometa.dcm"
+    p.write_bytes(b"\0" * 128 + b"DICM" + buf.getvalue())
+    f = read_file(p)
+    assert "file meta information (group 0002) is missing" in f.problems
+    assert not f.damaged and f.dataset.PatientName == "CompressedSamples^CT1"
