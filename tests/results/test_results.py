@@ -197,3 +197,14 @@ def test_results_from_files_and_replacing(study: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError):
         create_results(spec, study, out, with_source=False, force=True)  # --force replaces result folders only
     assert (out / "stray.txt").exists()
+
+
+def test_a_result_folder_can_be_the_source_of_a_new_gsps(made: dict, tmp_path: Path) -> None:
+    """Its colour key images are skipped by default: a grayscale state cannot present them."""
+    from dicomhelp.create.gsps import create_gsps
+
+    spec = {"layers": [{"name": "NOTE"}],
+            "annotations": [{"layer": "NOTE", "units": "DISPLAY", "texts": [{"text": "x", "anchor": [0.5, 0.5]}]}]}
+    ds = dcmread(create_gsps(spec, made["out"], tmp_path / "again.dcm"))
+    refs = {str(i.ReferencedSOPInstanceUID) for s in ds.ReferencedSeriesSequence for i in s.ReferencedImageSequence}
+    assert refs == {f["sop_instance_uid"] for f in made["files"] if f["kind"] == "source"}

@@ -439,6 +439,9 @@ def _referenced(spec: GspsSpec, source: SourceImages) -> list[SourceImage]:
         series = {str(im.dataset.get("SeriesInstanceUID", "")) for im in named}
         chosen = [im for im in source.images
                   if not series or str(im.dataset.get("SeriesInstanceUID", "")) in series]
+        # Colour images (an earlier result's screenshots) cannot be presented in grayscale: skip them.
+        grayscale = [im for im in chosen if int(im.dataset.get("SamplesPerPixel", 1)) == 1]
+        chosen = grayscale or chosen
     else:
         chosen = []
         for i, ref in enumerate(spec.images):
