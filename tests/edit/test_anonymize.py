@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import warnings
 from pathlib import Path
 
 import pydicom
 import pytest
-from phi import make_gsps, make_sr, marker, markers_in, plant_markers
+from edit.phi import make_gsps, make_sr, marker, markers_in, plant_markers
 from support import assert_clean_failure, dciodvfy, dcmdump, dcmpschk, dsrdump, pydicom_test_files, run_cli
 
 from dicomhelp.edit import ps315
@@ -282,3 +283,54 @@ def test_clean_descriptors_keeps_text_without_identifiers() -> None:
     anonymize_dataset(ds, Settings(secret=SECRET, options=frozenset({ps315.CLEAN_DESCRIPTORS})))
     assert ds.StudyDescription.startswith("CT chest for ")
     assert "CompressedSamples" not in ds.StudyDescription and "1CT1" not in ds.StudyDescription
+
+
+def test_retain_safe_private_keeps_only_the_named_private_elements() -> None:
+    ds = pydicom.dcmread(sample_file("CT_small.dcm"))
+    safe = '(0043,"GEMS_PARM_01",10)'
+    settings = Settings(secret=SECRET, options=frozenset({ps315.RETAIN_SAFE_PRIVATE}), safe_private=(safe,))
+    anonymize_dataset(ds, settings)
+    private = [t for t in ds.keys() if int(t) >> 16 & 1]
+    assert [int(t) for t in private] == [0x00430010, 0x00431010], "the element and its creator, nothing else"
+    assert ds.private_block(0x0043, "GEMS_PARM_01")[0x10].value == 400
+    assert "113111" in {i.CodeValue for i in ds.DeidentificationMethodCodeSequence}
+    plain = pydicom.dcmread(sample_file("CT_small.dcm"))
+    anonymize_dataset(plain, Settings(secret=SECRET, safe_private=(safe,)))  # without the option: removed
+    assert not [t for t in plain.keys() if int(t) >> 16 & 1]
+
+
+def test_clean_structured_content_keeps_what_an_option_retains() -> None:
+    """Table E.3.4-1: a content item the table lists is kept when an enabled option says K."""
+    from pydicom.sequence import Sequence
+
+    table = ps315.load_table()
+    row = next(r for rows in table.content.values() for r in rows
+               if r.value_type == "TEXT" and r.options.get(ps315.RETAIN_DEVICE) == "K")
+    def station_item() -> pydicom.Dataset:
+        item = pydicom.Dataset()
+        item.RelationshipType, item.ValueType, item.TextValue = "CONTAINS", "TEXT", "DEVICE-42"
+        name = pydicom.Dataset()
+        name.CodeValue, name.CodingSchemeDesignator, name.CodeMeaning = row.code, row.scheme, row.meaning
+        item.ConceptNameCodeSequence = Sequence([name])
+        return item
+
+    sr, kept = (pydicom.dcmread(next(p for p in READABLE if p.name == "test-SR.dcm")) for _ in range(2))
+    sr.ContentSequence.append(station_item())
+    kept.ContentSequence.append(station_item())
+    anonymize_dataset(sr, Settings(secret=SECRET))
+    anonymize_dataset(kept, Settings(secret=SECRET, options=frozenset({ps315.RETAIN_DEVICE})))
+    assert sr.ContentSequence[-1].TextValue == "ANONYMIZED"
+    assert kept.ContentSequence[-1].TextValue == "DEVICE-42"
+    assert sr.ContentSequence[-1].ConceptNameCodeSequence[0].CodeValue == row.code
+
+
+def test_cli_keep_set_and_json(tmp_path: Path) -> None:
+    src = sample_file("CT_small.dcm")
+    proc = run_cli("anonymize", str(src), str(tmp_path / "a.dcm"), "--secret", SECRET, "--keep", "PatientAge",
+                   "--set", "PatientID=SUBJ-001", "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report[0]["output"] == str(tmp_path / "a.dcm") and report[0]["error"] is None
+    assert report[0]["options"] == [] and "Burned In Annotation" in report[0]["warnings"][0]
+    out = pydicom.dcmread(tmp_path / "a.dcm")
+    assert out.PatientID == "SUBJ-001" and out.PatientAge == "000Y"
