@@ -73,6 +73,27 @@ STEPS: list[Step] = [
 ]
 
 
+def _results_step(name: str) -> Callable[[TourContext], None]:
+    """A step of dicomhelp.create.results, imported only when the tour runs it."""
+
+    def run(ctx: TourContext) -> None:
+        from dicomhelp.create import results
+
+        getattr(results, name)(ctx)
+
+    return run
+
+
+# The main job: a whole AI result set for the sample study from the shipped spec, validated as a
+# set, its GSPS rendered, its SR shown.
+STEPS += [
+    Step("create results: SR + GSPS + multi-frame SC + PDF from one spec, validated as a set",
+         _results_step("tour_create_results")),
+    Step("render: the GSPS on the image it annotates", _results_step("tour_render_preview")),
+    Step("sr: the report of the result set", _results_step("tour_show_sr")),
+]
+
+
 def add_step(step: Step, *, before: str | None = None) -> None:
     """Add a step at the end, or before the step titled ``before``."""
     if before is None:

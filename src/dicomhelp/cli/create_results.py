@@ -39,14 +39,13 @@ JSON Schema: dicomhelp schema results.
 def command(spec: str, source: str, out: str | None, dry_run: bool, with_source: bool, force: bool,
             no_validate: bool, uid_root: str | None, uid_seed: str | None, as_json: bool) -> None:
     """Create SR, GSPS, SC and PDF objects for a study from one SPEC, as one importable folder."""
-    from dicomhelp.create.results import create_results
-    from dicomhelp.errors import InputError, UsageError
+    from dicomhelp.cli.create_gsps import _in_file
+    from dicomhelp.create.results import create_results, summary_lines
+    from dicomhelp.errors import InputError, SpecError, UsageError
     from dicomhelp.uids import UIDPolicy
 
     if not dry_run and not out:
         raise UsageError("give an output folder with -o/--out, or --dry-run to check only")
-    from dicomhelp.cli.create_gsps import _in_file
-    from dicomhelp.errors import SpecError
 
     try:
         result, written = create_results(spec, source, None if dry_run else out, dry_run=dry_run,
@@ -70,18 +69,8 @@ def command(spec: str, source: str, out: str | None, dry_run: bool, with_source:
     if as_json:
         print_json(data)
     else:
-        verb = "would create" if dry_run else "created"
-        for obj in data["objects"]:
-            click.echo(f"{verb} {obj['kind']:<5} series {obj['series_number']:<5} {obj['note']}")
-        if written is not None:
-            paths = {f["sop_instance_uid"]: f["file"] for f in written.files}
-            for obj in data["objects"]:
-                click.echo(f"  {obj['kind']:<5} {written.folder / paths[obj['sop_instance_uid']]}")
-            click.echo(f"wrote {len(written.files)} file(s) and {written.dicomdir}")
-        else:
-            click.echo("dry run: spec and references checked, nothing written")
-        if summary:
-            click.echo(summary)
+        for line in summary_lines(result, written, dry_run=dry_run, validation=summary):
+            click.echo(line)
     if errors:
         raise InputError(f"the written set has {errors} validation error(s)",
                          hint=f"see: dicomhelp validate --set {out}")

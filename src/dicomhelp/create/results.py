@@ -450,6 +450,69 @@ def create_results(spec: str | Path | dict[str, Any] | ResultsSpec, source_dir: 
     return result, write_results(result, out_dir, with_source=with_source, force=force)
 
 
+def summary_lines(result: ResultSet, written: Written | None, *, dry_run: bool = False,
+                  validation: str | None = None) -> list[str]:
+    """What ``create results`` prints: one line per object, where it went, the validation."""
+    verb = "would create" if dry_run else "created"
+    lines = [f"{verb} {o['kind']:<5} series {o['series_number']:<5} {o['note']}" for o in result.summary()]
+    if written is not None:
+        paths = {f["sop_instance_uid"]: f["file"] for f in written.files}
+        lines += [f"  {o['kind']:<5} {written.folder / paths[o['sop_instance_uid']]}" for o in result.summary()]
+        lines.append(f"wrote {len(written.files)} file(s) and {written.dicomdir}")
+    else:
+        lines.append("dry run: spec and references checked, nothing written")
+    if validation:
+        lines.append(validation)
+    return lines
+
+
+def written_path(written: Written, kind: str) -> Path:
+    """The file of the first object of ``kind`` in a written result set."""
+    return written.folder / next(f["file"] for f in written.files if f["kind"] == kind)
+
+
+# ------------------------------------------------------------------ tour steps (dicomhelp.tour lists them)
+
+
+def tour_create_results(ctx: Any) -> None:
+    """Create the example result set for the tour's sample study and validate it as a set."""
+    from dicomhelp.validate import short_summary, validate_paths
+
+    out = ctx.out / "results"
+    spec = example_spec_path()
+    ctx.echo(f"$ dicomhelp create results {spec.name} --source {ctx.out / 'study'} -o {out}")
+    result, written = create_results(spec, ctx.out / "study", out, force=True)
+    assert written is not None
+    run = validate_paths([written.folder], as_set=True, jobs=1)
+    for line in summary_lines(result, written, validation=short_summary(run)):
+        ctx.echo(line)
+    for created in result.objects:
+        ctx.made.setdefault(created.kind, []).append(written_path(written, created.kind))
+
+
+def tour_render_preview(ctx: Any) -> None:
+    """Render the result set's GSPS on the image it annotates."""
+    from dicomhelp.display import render_file
+
+    gsps = ctx.made["gsps"][0]
+    preview = ctx.out / "preview.png"
+    ctx.echo(f"$ dicomhelp render {gsps} --image {ctx.out / 'study'} -o {preview} --scale 4")
+    rendering = render_file(gsps, ctx.out / "study", preview, scale=4)
+    width, height = rendering.image.size
+    ctx.echo(f"wrote {preview}: {rendering.path} {width}×{height}, {rendering.annotations} annotation object(s) drawn")
+
+
+def tour_show_sr(ctx: Any) -> None:
+    """Show the content tree of the result set's SR."""
+    from dicomhelp.inspect.srview import render_sr
+    from dicomhelp.io import read_file
+
+    sr = ctx.made["sr"][0]
+    ctx.echo(f"$ dicomhelp sr {sr}")
+    for line in render_sr(read_file(sr).dataset):
+        ctx.echo(line)
+
+
 def example_spec_path() -> Path:
     """The shipped example spec for the sample study (dicomhelp.samples.make_sample_study)."""
     from importlib.resources import files
