@@ -214,3 +214,13 @@ def test_a_dataset_we_write_is_valid_and_dumps_the_same(tmp_path):
     verdict = dciodvfy(path)
     assert not [e for e in verdict.errors if "SOP Instance UID" in e]
     assert dump_lines(read_file(path), meta=False) == dump_lines(ds, meta=False)
+
+
+def test_large_nested_binary_values_become_bulk_data_uris_with_their_path():
+    f = read_file(sample_file("waveform_ecg.dcm"))
+    data = to_dicom_json(f)
+    waveform = data["54000100"]["Value"][0]["54001010"]
+    assert waveform == {"vr": "OW", "BulkDataURI": f"{f.path.resolve().as_uri()}#WaveformSequence[0].WaveformData"}
+    small = data["54000100"]["Value"][0]
+    assert all("BulkDataURI" not in v for k, v in small.items() if k != "54001010")
+    assert set(to_dicom_json(f, bulk_threshold=10**9)["54000100"]["Value"][0]["54001010"]) == {"vr", "InlineBinary"}
