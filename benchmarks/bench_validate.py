@@ -68,9 +68,9 @@ def created(out: Path) -> list[Path]:
     example = Path(__file__).resolve().parents[1] / "src" / "dicomhelp" / "data" / "examples" / "results-example.yaml"
     if example.exists():
         proc = subprocess.run([sys.executable, "-m", "dicomhelp", "create", "results", str(example), "--source",
-                               str(out / "study"), "--out", str(out / "results")], capture_output=True)
+                               str(out / "study"), "-o", str(out / "results")], capture_output=True)
         if proc.returncode == 0:
-            files.extend(sorted((out / "results").rglob("*.dcm")))
+            files.extend(sorted(p for p in (out / "results").rglob("*") if p.is_file() and p.name != "DICOMDIR"))
     return files
 
 

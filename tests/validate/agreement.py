@@ -29,7 +29,7 @@ SCORED = re.compile(
     r"Missing attribute for Type|Empty attribute \(no value\)|Unrecognized enumerated value|"
     r"Value invalid for this VR|Illegal root for UID|Bad attribute Value Multiplicity"
 )
-OUR_SCORED = ("iod.", "values.", "sr.value", "sr.relationship")
+OUR_SCORED = ("iod.", "values.", "sr.value", "sr.relationship", "pstate.")
 PREFERRED_TYPE1 = ("Modality", "SeriesInstanceUID", "StudyInstanceUID", "ConversionType", "FrameOfReferenceUID",
                    "ImageType", "Rows")
 PREFERRED_TYPE2 = ("PatientName", "PatientID", "StudyDate", "ReferringPhysicianName", "SeriesNumber",
@@ -90,7 +90,7 @@ def created_objects(out: Path) -> list[Path]:
     from dicomhelp.samples import make_sample_study
 
     out.mkdir(parents=True, exist_ok=True)
-    study = make_sample_study(out / "study", slices=2)
+    study = make_sample_study(out / "study")
     files = list(study)
     image = out / "mask.npy"
     np.save(image, (np.arange(64 * 64).reshape(64, 64) % 200).astype("uint8"))
@@ -106,9 +106,9 @@ def created_objects(out: Path) -> list[Path]:
     example = ROOT / "src" / "dicomhelp" / "data" / "examples" / "results-example.yaml"
     if example.exists():
         proc = subprocess.run([sys.executable, "-m", "dicomhelp", "create", "results", str(example), "--source",
-                               str(out / "study"), "--out", str(out / "results")], capture_output=True, text=True)
+                               str(out / "study"), "-o", str(out / "results")], capture_output=True, text=True)
         if proc.returncode == 0:
-            files.extend(sorted(p for p in (out / "results").rglob("*.dcm")))
+            files.extend(sorted(p for p in (out / "results").rglob("*") if p.is_file() and p.name != "DICOMDIR"))
     return files
 
 
@@ -147,7 +147,7 @@ def _required(iod_id: str, wanted: str) -> list[str]:
     return out
 
 
-def mutants(base: Path, out: Path) -> list[tuple[str, Path]]:
+def mutants(base: Path, out: Path, number: int = 0) -> list[tuple[str, Path]]:
     """Write the mutants of ``base`` into ``out``; return (mutation, path) pairs."""
     from pydicom import dcmread
 
@@ -176,11 +176,14 @@ def mutants(base: Path, out: Path) -> list[tuple[str, Path]]:
             if tags:
                 changes.append((f"drop-module:{module_id}", lambda d, t=tuple(tags): [d.pop(x) for x in t]))
                 break
+    if ds.get("GraphicAnnotationSequence"):
+        changes.append(("dangling-layer:GraphicLayer",
+                        lambda d: setattr(d.GraphicAnnotationSequence[0], "GraphicLayer", "NOT DEFINED")))
     written = []
     for name, change in changes:
         mutant = copy.deepcopy(ds)
         change(mutant)  # type: ignore[operator]
-        target = out / f"{base.stem}__{name.replace(':', '_')}.dcm"
+        target = out / f"{number:03d}_{base.stem}__{name.replace(':', '_')}.dcm"
         mutant.save_as(target, enforce_file_format=False)
         written.append((name, target))
     return written
@@ -212,9 +215,9 @@ def build_cases(tmp: Path) -> list[Case]:
     cases: list[Case] = []
     mutant_dir = tmp / "mutants"
     mutant_dir.mkdir(parents=True, exist_ok=True)
-    for base in base_files(tmp):
+    for number, base in enumerate(base_files(tmp)):
         cases.append(Case(base, base.name, "original"))
-        for name, path in mutants(base, mutant_dir):
+        for name, path in mutants(base, mutant_dir, number):
             cases.append(Case(path, base.name, name))
     theirs = run_dciodvfy(c.path for c in cases)
     run = validate_paths([c.path for c in cases], jobs=2)

@@ -30,7 +30,8 @@ TYPES_REF = "PS3.5 7.4"
 _STRENGTH = {"3": 0, "2C": 1, "1C": 2, "2": 3, "1": 4}
 # The SR Document Content module's table flattens every content item macro into
 # its top level; the root of the tree only has these (the sr rule checks the items).
-SR_CONTENT_ROOT = {"ValueType", "ConceptNameCodeSequence", "ContinuityOfContent", "ContentTemplateSequence"}
+SR_CONTENT_ROOT = {"ValueType", "ConceptNameCodeSequence", "ContinuityOfContent", "ContentTemplateSequence",
+                   "ContentSequence"}
 DEFLATED = "1.2.840.10008.1.2.1.99"
 # Functional group macros sit in the shared OR the per-frame item: neither place alone is required.
 FUNCTIONAL_GROUPS = ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence")
