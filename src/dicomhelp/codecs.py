@@ -573,6 +573,27 @@ def _native_view(ds: Dataset) -> np.ndarray | None:
     return arr.reshape(shape)
 
 
+_WORD_SIZES = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
+
+
+def _to_little_endian(ds: Dataset) -> None:
+    """Make a big-endian dataset writable as little endian (every output syntax here is).
+
+    Values are decoded into Python objects, so only the binary words of other
+    bulk elements (LUTs, overlays) need their bytes swapped.
+    """
+    import numpy as np
+
+    encoding = getattr(ds, "original_encoding", (None, None))
+    if encoding[1] is not False:
+        return
+    for elem in ds.iterall():  # decodes every raw element in the source's byte order
+        size = _WORD_SIZES.get(elem.VR)
+        if size and isinstance(elem.value, bytes) and len(elem.value) % size == 0:
+            elem.value = np.frombuffer(elem.value, dtype=f">u{size}").astype(f"<u{size}").tobytes()
+    ds.set_original_encoding(False, True, getattr(ds, "original_character_set", None))
+
+
 def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], str],
               source: str = "input") -> TranscodeResult:
     """Re-encode ``ds`` (read with its pixels) into ``compression``'s syntax.
@@ -600,6 +621,7 @@ def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], st
         ds.PhotometricInterpretation = "MONOCHROME2"
     if "PixelData" in ds:
         del ds["PixelData"]  # the decoded frames replace it: keeps memory at one copy
+    _to_little_endian(ds)
     try:
         report = compress_frames(ds, frames, compression)
     except UsageError as exc:

@@ -16,9 +16,11 @@ from dicomhelp.errors import SpecError, UsageError
 from dicomhelp.io import read_file, sample_file, write_atomic
 from support import assert_clean_failure, dciodvfy, dcmdump, run_cli
 
-# Files from pydicom's wheel covering signed/unsigned 16-bit, RGB, and compressed sources.
+# Files from pydicom's wheel covering signed/unsigned 16-bit, RGB, compressed sources and odd encodings.
 SOURCES = ["CT_small.dcm", "MR_small_RLE.dcm", "MR_small_jp2klossless.dcm", "SC_rgb_rle.dcm",
-           "SC_rgb_jpeg_dcmtk.dcm", "JPEGLSNearLossless_16.dcm"]
+           "SC_rgb_jpeg_dcmtk.dcm", "JPEGLSNearLossless_16.dcm",
+           # other encodings of the dataset itself: big endian, implicit VR, deflated
+           "MR_small_bigendian.dcm", "MR_small_implicit.dcm", "image_dfl.dcm"]
 LOSSLESS = ["none", "rle-lossless", "jpeg-ls-lossless", "jpeg2000-lossless"]
 
 
