@@ -338,6 +338,7 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
         if not stack:
             res.good_end = pos
             top_start = pos
+            res.bad_top_tag = None  # set again once the next element's header is read
             if pos >= size:
                 break
         header = fp.read(8)
