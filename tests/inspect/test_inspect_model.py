@@ -224,3 +224,26 @@ def test_large_nested_binary_values_become_bulk_data_uris_with_their_path():
     small = data["54000100"]["Value"][0]
     assert all("BulkDataURI" not in v for k, v in small.items() if k != "54001010")
     assert set(to_dicom_json(f, bulk_threshold=10**9)["54000100"]["Value"][0]["54001010"]) == {"vr", "InlineBinary"}
+
+
+FAST_PATH_FILES = [p for p in pydicom_test_files() if p.parent.name == "charset_files"] + [
+    sample_file(n) for n in ("CT_small.dcm", "test-SR.dcm", "rtplan.dcm", "MR_small_bigendian.dcm",
+                             "MR_small_implicit.dcm", "UN_sequence.dcm", "nested_priv_SQ.dcm")]
+
+
+@pytest.mark.parametrize("path", FAST_PATH_FILES, ids=lambda p: p.name)
+def test_fast_value_path_shows_what_pydicom_decodes(path: Path):
+    """The tree converts raw values directly (for speed); it must show exactly what pydicom's full path gives."""
+    from pydicom import dcmread
+
+    from dicomhelp.inspect.tree import value_text
+
+    reference = dcmread(path, force=True)
+    compared = 0
+    for node in build_tree(read_file(path), meta=False).walk():
+        if node.kind != "element" or node.tag == 0x7FE00010:
+            continue
+        match = next(resolve(reference, node.path))
+        assert node.value == value_text(match.element), node.path
+        compared += 1
+    assert compared >= 2
