@@ -319,6 +319,8 @@ def test_bad_input_becomes_one_finding(tmp_path: Path) -> None:
         report = validate_file(path)
         assert not report.ok
         assert report.findings[0].rule.startswith(("file.", "encoding.")), report.findings
+    truncated = rules(validate_file(sample_file("MR_truncated.dcm")))["file.truncated"][0]
+    assert "cut short" in truncated.message and truncated.severity is Severity.ERROR
 
 
 def test_unknown_private_sop_class(mutate) -> None:
@@ -341,3 +343,21 @@ def test_very_deep_sequences(tmp_path: Path, mutate) -> None:
 
     report = validate_file(mutate("CT_small.dcm", deepen))
     assert "file.too-deep" in rules(report)
+
+
+# --- the tables behind the rules ----------------------------------------------------------------
+
+def test_highdicom_fallback_answers_with_the_same_contract(monkeypatch, sample_study: list[Path], mutate) -> None:
+    """Without the knowledge layer the validator runs on highdicom's tables (no enumerated values)."""
+    from dicomhelp.validate import tables as tables_module
+    from dicomhelp.validate.rules import iod
+
+    fallback = tables_module.HighdicomTables()
+    monkeypatch.setattr(tables_module, "tables", lambda: fallback)
+    monkeypatch.setattr(iod, "_PLANS", {})
+    ct = fallback.iod_for_sop_class("1.2.840.10008.5.1.4.1.1.2")
+    usage = {m.module_id: m.usage for m in ct.modules}
+    assert usage["patient"] == "M" and usage["contrast-bolus"] == "C" and usage["clinical-trial-subject"] == "U"
+    assert validate_file(sample_study[0]).ok
+    broken = validate_file(mutate("CT_small.dcm", lambda d: delattr(d, "PatientName")))
+    assert rules(broken)["iod.type2-missing"][0].keyword == "PatientName"

@@ -21,7 +21,7 @@ REQUIRED_META = (
     (0x00020001, "FileMetaInformationVersion", "b'\\x00\\x01'"),
     (0x00020002, "MediaStorageSOPClassUID", "the SOP Class UID (0008,0016)"),
     (0x00020003, "MediaStorageSOPInstanceUID", "the SOP Instance UID (0008,0018)"),
-    (0x00020010, "TransferSyntaxUID", "the transfer syntax the data set is encoded in"),
+    (0x00020010, "TransferSyntaxUID", "the encoding used, e.g. 1.2.840.10008.1.2.1 (Explicit VR Little Endian)"),
     (0x00020012, "ImplementationClassUID", "a UID naming the software that wrote the file"),
 )
 LONG_LENGTH_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
@@ -38,6 +38,9 @@ def check(ctx: Context) -> Iterator[Finding]:
                         reference=META_REF, fix="add the file meta group (pydicom: save_as(..., enforce_file_format=True))")
         elif "Transfer Syntax" in problem:
             pass  # reported below from the meta itself
+        elif "cut short" in problem or "truncated" in problem:
+            yield error("file.truncated", problem, reference=META_REF,
+                        fix="the file was not completely written or copied: get it again from its source")
         else:
             yield warning("encoding.read", problem, reference=META_REF)
     meta = getattr(ctx.ds, "file_meta", None)
@@ -162,11 +165,7 @@ def _transfer_syntax(ctx: Context, has_meta: bool) -> Iterator[Finding]:
     ts_text = ctx.file.transfer_syntax
     implicit, little = ctx.ds.original_encoding
     if not ts_text:
-        if has_meta:
-            yield error("encoding.meta-missing", "the file meta has no Transfer Syntax UID; the encoding was guessed",
-                        tag=0x00020010, keyword="TransferSyntaxUID", path="TransferSyntaxUID", reference=META_REF,
-                        fix="set TransferSyntaxUID to the encoding used, e.g. 1.2.840.10008.1.2.1 (Explicit VR Little Endian)")
-        return
+        return  # a missing Transfer Syntax UID is reported with the other meta elements
     ts = UID(ts_text)
     if not ts.is_transfer_syntax:
         yield error("encoding.ts-unknown", f"transfer syntax <{ts_text}> is not a standard transfer syntax",
