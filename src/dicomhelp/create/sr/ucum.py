@@ -9,6 +9,7 @@ a list), and is reported as information only.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 PREFIXES = ("da", "Y", "Z", "E", "P", "T", "G", "M", "k", "h", "d", "c", "m", "u", "n", "p", "f", "a", "z", "y",
             "Ki", "Mi", "Gi", "Ti")
@@ -120,6 +121,7 @@ def _is_atom(symbol: str) -> bool:
     return any(symbol.startswith(p) and symbol[len(p):] in METRIC for p in PREFIXES)
 
 
+@lru_cache(maxsize=1)
 def short_list() -> dict[str, str]:
     """pydicom's UCUM codes: value → meaning."""
     from pydicom.sr._concepts_dict import concepts
