@@ -152,3 +152,25 @@ def test_terminal_styling_keeps_the_text(k: Any) -> None:
     plain = re.sub(r"\x1b\[[0-9;]*m", "", buffer.getvalue())
     assert plain.rstrip("\n") == text
     assert "\x1b[1m" in buffer.getvalue()  # the title is bold
+
+
+def test_every_keyword_uid_and_code_of_pydicom_explains(k: Any) -> None:
+    """The whole dictionaries through `explain` (in process, to stay fast): no term of them is unknown."""
+    from pydicom.datadict import keyword_dict
+    from pydicom.sr._concepts_dict import concepts
+    from pydicom.uid import UID_dictionary
+
+    for keyword in filter(None, keyword_dict):
+        answer = explain(keyword, k)
+        assert (answer["kind"], answer["keyword"]) == ("attribute", keyword)
+        assert render(answer)
+    for uid in UID_dictionary:
+        answer = explain(uid, k)
+        assert (answer["kind"], answer["uid"]) == ("uid", uid)
+        assert render(answer)
+    for scheme, table in concepts.items():
+        for values in table.values():
+            for value in filter(None, values):  # pydicom lists one LOINC code with an empty value
+                answer = explain(f"{scheme}:{value}", k)
+                assert (answer["kind"], answer["scheme"], answer["value"]) == ("code", scheme, value)
+                assert render(answer)

@@ -204,6 +204,7 @@ def _iods_and_modules(out: Sections, text: _Prose | None) -> None:
     out["module_iods"] = {k: tuple(v) for k, v in module_iods.items()}
 
     uses: dict[str, list[AttributeUse]] = defaultdict(list)
+    terms: dict[str, tuple[dict[str, None], dict[str, None]]] = defaultdict(lambda: ({}, {}))
     for module_id, rows in module_attrs.items():
         attributes = []
         for row in rows:
@@ -223,6 +224,10 @@ def _iods_and_modules(out: Sections, text: _Prose | None) -> None:
                 condition = None
             attributes.append(ModuleAttribute(path, row["keyword"], tag, row["type"], condition,
                                               enumerated, defined))
+            if enumerated or defined:
+                known = terms[tag_key(tag)]
+                known[0].update(dict.fromkeys(enumerated or ()))
+                known[1].update(dict.fromkeys(defined or ()))
             uses[tag_key(tag)].append(AttributeUse(module_id, module_names[module_id], path, row["type"],
                                                    condition))
         meta = text.modules.get(module_id) if text else None
@@ -232,6 +237,8 @@ def _iods_and_modules(out: Sections, text: _Prose | None) -> None:
         for alias in (module_id, module_names[module_id], module_names[module_id] + " Module"):
             out["module_name"].setdefault(norm(alias), module_id)
     out["attr_use"] = {k: tuple(v) for k, v in uses.items()}
+    # Every enumerated value and defined term an attribute has in any module, for `explain`.
+    out["terms"] = {k: (tuple(e) or None, tuple(d) or None) for k, (e, d) in terms.items()}
 
 
 def _iod_name(iod_id: str, sop_class_names: list[str]) -> str:
@@ -260,3 +267,4 @@ def _codes(out: Sections) -> None:
                       for keyword in keywords for code in by_keyword.get((scheme, keyword), ()))
         keyword = name_for_cid.get(cid, "")
         out["cid"][str(cid)] = CIDInfo(cid, camel_words(keyword), codes, keyword or None)
+        out["cid_name"][str(cid)] = camel_words(keyword)

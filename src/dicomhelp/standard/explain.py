@@ -18,7 +18,7 @@ INNOLITICS = "https://dicom.innolitics.com/ciods"
 
 _UID_RE = re.compile(r"^\d+(\.\d+)+$")
 _SET_RE = re.compile(r"^(?:[BD])?(CID|TID)\s*-?\s*(\d+)$", re.I)
-_CODE_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_\-]*):(\S+)$")
+_CODE_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_\-]*):(.+)$")
 _TYPE_WORDS = {
     "1": "required, must have a value",
     "1C": "required under a condition, must have a value",
@@ -143,10 +143,7 @@ def _as_code(k: Knowledge, text: str) -> dict[str, Any] | None:
         info = k.code(scheme, value)
         if info is not None:
             groups = k.code_context_groups(scheme, value)
-            names = []
-            for number in groups:
-                cid = k.cid(number)
-                names.append({"cid": number, "name": cid.name if cid else None})
+            names = [{"cid": number, "name": k.cid_name(number)} for number in groups]
             links = {}
             if scheme == "DCM":
                 links["PS3.16"] = f"{NEMA}/part16/chapter_D.html#DCM_{value}"
@@ -284,14 +281,7 @@ def _attribute_answer(k: Knowledge, tag: int) -> dict[str, Any] | None:
         entry = modules.setdefault(use.module_id, {"module": use.module_id, "name": use.module_name,
                                                    "places": []})
         entry["places"].append({"path": list(use.path), "type": use.type, "condition": use.condition})
-    enumerated: list[str] = []
-    defined: list[str] = []
-    for module_id in list(modules)[:40]:
-        module = k.module(module_id)
-        for attr in module.attributes if module else ():
-            if attr.tag == info.tag:
-                enumerated += [v for v in attr.enumerated or () if v not in enumerated]
-                defined += [v for v in attr.defined_terms or () if v not in defined]
+    enumerated, defined = k.attribute_terms(info.tag)
     for entry in modules.values():
         entry["iods"] = [{"id": i, "usage": u} for i, u in k.iods_using_module(entry["module"])]
     # The modules most IODs use first: Patient before Clinical Trial Subject.
@@ -312,7 +302,8 @@ def _attribute_answer(k: Knowledge, tag: int) -> dict[str, Any] | None:
         "vr": info.vr, "vr_meaning": vr.meaning if vr else None,
         "vr_rules": vr.rules if vr else None, "vr_max_length": vr.max_length if vr else None,
         "vr_example": vr.example if vr else None, "vm": info.vm, "retired": info.retired,
-        "description": info.description, "enumerated": enumerated or None, "defined_terms": defined or None,
+        "description": info.description, "enumerated": list(enumerated) if enumerated else None,
+        "defined_terms": list(defined) if defined else None,
         "modules": ordered, "deidentification": deid, "links": links,
     }
 

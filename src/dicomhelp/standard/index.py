@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SCHEMA = 5  # bump when the sections or the records change
+SCHEMA = 7  # bump when the sections or the records change
 SOURCES = ("pydicom", "highdicom", "dicom_standard")
 
 

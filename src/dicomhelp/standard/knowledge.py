@@ -106,6 +106,10 @@ class Knowledge:
                                  "Reserves a block of private elements for the organisation it names.")
         return None
 
+    def attribute_terms(self, tag: int) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+        """(enumerated values, defined terms) the attribute has in any module (needs the prose)."""
+        return self.index.get("terms", f"{tag:08X}") or (None, None)  # type: ignore[no-any-return]
+
     def deidentification(self, tag: int) -> str | None:
         """The PS3.15 Basic Profile action code for ``tag`` (e.g. "X", "Z", "X/Z/D"), when the prose is installed."""
         return self.index.get("deid", f"{tag:08X}")  # type: ignore[no-any-return]
@@ -180,6 +184,10 @@ class Knowledge:
 
     def cid(self, n: int) -> CIDInfo | None:
         return self.index.get("cid", str(int(n)))  # type: ignore[no-any-return]
+
+    def cid_name(self, n: int) -> str | None:
+        """The context group's name without loading its members."""
+        return self.index.get("cid_name", str(int(n)))  # type: ignore[no-any-return]
 
     def cid_binding(self, n: int) -> str | None:
         """"B" (baseline) or "D" (defined) where the hand-written data records it."""
