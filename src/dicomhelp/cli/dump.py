@@ -79,8 +79,6 @@ def command(paths: tuple[str, ...], depth: int | None, pattern: str | None, max_
 
 
 def _single(paths: tuple[str, ...]) -> bool:
-    from pathlib import Path
-
     return len(paths) == 1 and not Path(paths[0]).is_dir()
 
 
