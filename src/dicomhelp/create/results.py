@@ -418,12 +418,20 @@ def write_results(result: ResultSet, out_dir: str | os.PathLike[str], *, with_so
         kinds: dict[str, str] = {}
         if with_source:
             for im in result.source.images + result.source.others:
-                fs.add(im.path)
+                try:
+                    fs.add(im.path)
+                except (ValueError, NotImplementedError) as exc:
+                    raise InputError(f"cannot index it in a DICOMDIR: {exc}", source=str(im.path),
+                                     hint="--without-source leaves the source instances out") from None
                 kinds[im.uid] = "source"
         for created in result.objects:
             fs.add(created.dataset)
             kinds[str(created.dataset.SOPInstanceUID)] = created.kind
-        fs.write(staging)
+        try:
+            fs.write(staging)
+        except (ValueError, NotImplementedError) as exc:  # e.g. a SOP class media records cannot index
+            raise InputError(f"cannot write the DICOMDIR: {exc}", source=str(out),
+                             hint="--without-source leaves the source instances out") from None
         files = [{"kind": kinds.get(inst.SOPInstanceUID, "?"), "file": str(Path(inst.path).relative_to(staging)),
                   "sop_instance_uid": inst.SOPInstanceUID} for inst in fs]
         if out.exists():
