@@ -29,7 +29,8 @@ SCORED = re.compile(
     r"Missing attribute for Type|Empty attribute \(no value\)|Unrecognized enumerated value|"
     r"Value invalid for this VR|Illegal root for UID|Bad attribute Value Multiplicity"
 )
-OUR_SCORED = ("iod.", "values.", "sr.value", "sr.relationship", "pstate.")
+OUR_SCORED = ("iod.", "values.", "sr.", "pstate.")
+LANGUAGE = "121049"  # (121049, DCM, "Language of Content Item and Descendants"), TID 1204
 PREFERRED_TYPE1 = ("Modality", "SeriesInstanceUID", "StudyInstanceUID", "ConversionType", "FrameOfReferenceUID",
                    "ImageType", "Rows")
 PREFERRED_TYPE2 = ("PatientName", "PatientID", "StudyDate", "ReferringPhysicianName", "SeriesNumber",
@@ -179,6 +180,9 @@ def mutants(base: Path, out: Path, number: int = 0) -> list[tuple[str, Path]]:
     if ds.get("GraphicAnnotationSequence"):
         changes.append(("dangling-layer:GraphicLayer",
                         lambda d: setattr(d.GraphicAnnotationSequence[0], "GraphicLayer", "NOT DEFINED")))
+    if any(_concept(item) == LANGUAGE for item in ds.get("ContentSequence", [])):
+        changes.append(("missing-language:", lambda d: setattr(
+            d, "ContentSequence", [i for i in d.ContentSequence if _concept(i) != LANGUAGE])))
     written = []
     for name, change in changes:
         mutant = copy.deepcopy(ds)
@@ -187,6 +191,11 @@ def mutants(base: Path, out: Path, number: int = 0) -> list[tuple[str, Path]]:
         mutant.save_as(target, enforce_file_format=False)
         written.append((name, target))
     return written
+
+
+def _concept(item: object) -> str | None:
+    names = getattr(item, "ConceptNameCodeSequence", None)
+    return str(names[0].get("CodeValue")) if names else None
 
 
 def _key(path: str | None) -> str:
