@@ -252,6 +252,15 @@ def test_sr_relationship_constraints_enhanced_sr(mutate) -> None:
     assert f.sr_position and f.sr_position.startswith("1.") and f.path.startswith("ContentSequence[")
 
 
+def test_values_inside_the_content_tree_carry_the_sr_position(mutate) -> None:
+    def bad_date(d: Dataset) -> None:
+        item = d.ContentSequence[1]
+        item.ObservationDateTime = "2020-01-01"
+
+    f = rules(validate_file(mutate("test-SR.dcm", bad_date)))["values.dt"][0]
+    assert f.path == "ContentSequence[1].ObservationDateTime" and f.sr_position == "1.2"
+
+
 def test_sr_items_are_checked_with_positions(mutate) -> None:
     def break_text(d: Dataset) -> None:
         text = next(i for i in _walk(d) if i.ValueType == "TEXT")

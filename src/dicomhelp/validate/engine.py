@@ -8,10 +8,11 @@ Rules are functions ``check(ctx) -> Iterable[Finding]`` listed in
 from __future__ import annotations
 
 import os
+import re
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -163,11 +164,29 @@ def _validate_dataset(dfile: DicomFile, opts: ValidateOptions, report: FileRepor
                 f"the {name} checks could not run on this file ({type(exc).__name__}: {exc})",
                 fix="the file is probably damaged there; please report it if it is not",
             ))
+    if ctx.sop_class_uid and _is_sr(ctx.sop_class_uid):
+        report.findings = [_with_sr_position(f) for f in report.findings]
     report.iod = ctx.iod.id if ctx.iod is not None else None
     if opts.as_set:
         from dicomhelp.validate.rules.sets import instance_info
 
         report.set_info = instance_info(ctx)
+
+
+_CONTENT_STEP = re.compile(r"ContentSequence\[(\d+)\]")
+
+
+def _with_sr_position(f: Finding) -> Finding:
+    """Give findings inside an SR content tree the content item's position (``1.2.3``)."""
+    if f.sr_position or not f.path or not f.path.startswith("ContentSequence["):
+        return f
+    position = "1"
+    for part in f.path.split("."):
+        m = _CONTENT_STEP.fullmatch(part)
+        if not m:
+            break
+        position += f".{int(m.group(1)) + 1}"
+    return replace(f, sr_position=position)
 
 
 def _uid_name(uid: str | None) -> str | None:
@@ -216,8 +235,6 @@ def validate_paths(
 
     opts = options or ValidateOptions()
     if as_set and not opts.as_set:
-        from dataclasses import replace
-
         opts = replace(opts, as_set=True)
     start = time.perf_counter()
     files = [str(p) for p in iter_files(paths)]
