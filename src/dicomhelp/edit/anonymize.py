@@ -14,14 +14,18 @@ user names). What the codes mean here:
 - ``C`` clean: dates shifted by a per-patient offset (Modified Dates), text
   stripped of this file's identifying values, sequences cleaned like ``D`` but
   keeping what Table E.3.4-1 retains for the options;
-- compound codes keep the attribute so the object stays valid: ``X/Z`` and
-  ``X/Z/D`` and ``Z/D`` give ``Z`` for an empty value and ``D`` otherwise when
-  ``D`` is allowed, ``X/D`` gives ``D``, ``X/Z/U*`` keeps the sequence with
-  its UIDs replaced.
+- compound codes (``X/Z``, ``X/D``, ``X/Z/D``, ``Z/D``) by the attribute's type in
+  the object's IOD (from :mod:`dicomhelp.standard`): Type 1 gets a dummy, Type 2 an
+  empty value, anything else is removed; inside sequences, or when the IOD is
+  unknown, the attribute is kept empty or dummied, which never breaks an object.
+  ``X/Z/U*`` keeps the sequence with its UIDs replaced.
 
 SR objects get Clean Structured Content and presentation states Clean Graphics
 by default: text values are replaced, codes, numbers, structure and
-references are kept.
+references are kept. Patient's Name and Patient ID get one pseudonym per
+patient and secret (``Z`` and ``D`` both allow a dummy). :data:`ADDITIONS`
+lists where dicomhelp goes beyond the table (free Text Value anywhere, a
+presentation state's Content Description).
 """
 
 from __future__ import annotations
@@ -117,6 +121,8 @@ class _Run:
         self.safe_ids: set[int] = set()
         self.patient_key = str(ds.get("PatientID", "") or "") + "\x1f" + str(ds.get("PatientName", "") or "")
         self.identifiers = _identifying_values(ds, self.table)
+        self.root = ds
+        self.iod_modules = _iod_modules(str(ds.get("SOPClassUID", "") or ""))
 
     # -- the walk -------------------------------------------------------------------------------
     def dataset(self, ds: Dataset, *, scrub: bool = False, retain_value: bool = False) -> None:
@@ -145,20 +151,35 @@ class _Run:
             elif scrub and not retain_value:
                 self.scrub(elem)
             return
-        action = self.resolve(rule.action(self.options), elem)
+        action = self.resolve(rule.action(self.options), elem, top=ds is self.root)
         if retain_value and action in ("D", "C", "X", "Z") and tag in _CONTENT_VALUE_TAGS:
             action = "K"
         if scrub and action in ("X", "Z") and tag in _CONTENT_VALUE_TAGS:
             action = "D"  # a content item keeps its (Type 1) value, dummied
         self.do(ds, elem, action, scrub=scrub)
 
-    def resolve(self, action: str, elem: DataElement) -> str:
-        """Compound codes: keep the attribute (empty or dummy) so the object stays valid."""
+    def resolve(self, action: str, elem: DataElement, *, top: bool = False) -> str:
+        """Compound codes (Table E.1-1a): the least kept that keeps the object valid.
+
+        At the top level of an object whose IOD the knowledge layer knows, the
+        attribute's type there decides: Type 1 takes a dummy (D), Type 2 an empty
+        value (Z), otherwise it is removed (X). Elsewhere (inside sequences, unknown
+        IODs) the attribute is kept empty or dummied, which never breaks an object.
+        """
         if "/" not in action:
             return action
         if action == "X/Z/U*":
             return "U"
         parts = action.split("/")
+        required = _required_type(int(elem.tag), self.iod_modules) if top and self.iod_modules else None
+        if required is not None:
+            if required == "1" and "D" in parts:
+                return "D"
+            if required in ("1", "2") and "Z" in parts:
+                return "Z"
+            if required in ("1", "2"):
+                return "D"
+            return parts[0]  # X, or Z for Z/D
         empty = elem.value is None or elem.value == "" or (elem.VR == "SQ" and len(elem.value) == 0)
         if "Z" in parts and (empty or "D" not in parts):
             return "Z"
@@ -328,6 +349,33 @@ ADDITIONS: dict[int, ps315.Rule] = {
     0x00700083: ps315.Rule("00700083", "Presentation Creation Time", "D",
                            {ps315.RETAIN_FULL_DATES: "K", ps315.RETAIN_MODIFIED_DATES: "C"}, False),
 }
+
+def _iod_modules(sop_class: str) -> frozenset[str] | None:
+    """The module ids of the object's IOD, from the knowledge layer; None when unknown."""
+    if not sop_class:
+        return None
+    try:
+        from dicomhelp.standard import knowledge
+
+        iod = knowledge().iod_for_sop_class(sop_class)
+    except Exception:  # the knowledge index is optional here: fall back to keeping attributes
+        return None
+    return frozenset(m.module_id for m in iod.modules) if iod is not None else None
+
+
+def _required_type(tag: int, modules: frozenset[str]) -> str:
+    """ "1", "2" or "3": the strongest type of a top-level ``tag`` in the IOD's modules.
+
+    1C/2C count as 1/2: the attribute is in the source, so its condition presumably holds.
+    """
+    from dicomhelp.standard import knowledge
+
+    types = {str(u.type)[:1] for u in knowledge().attribute_uses(tag) if u.module_id in modules and not u.path}
+    for t in ("1", "2"):
+        if t in types:
+            return t
+    return "3"
+
 
 _CONTENT_VALUE_TAGS = {0x0040A160, 0x0040A123, 0x0040A121, 0x0040A122, 0x0040A120, 0x0040A124, 0x0040A30A}
 
