@@ -370,3 +370,13 @@ def test_highdicom_fallback_answers_with_the_same_contract(monkeypatch, sample_s
     assert validate_file(sample_study[0]).ok
     broken = validate_file(mutate("CT_small.dcm", lambda d: delattr(d, "PatientName")))
     assert rules(broken)["iod.type2-missing"][0].keyword == "PatientName"
+
+
+def test_conditions_sr_flags_and_multi_frame(mutate) -> None:
+    verified = validate_file(mutate("test-SR.dcm", lambda d: delattr(d, "VerifyingObserverSequence")))
+    assert rules(verified)["iod.type1c-missing"][0].keyword == "VerifyingObserverSequence"
+    unverified = validate_file(mutate("test-SR.dcm", lambda d: (delattr(d, "VerifyingObserverSequence"),
+                                                                 setattr(d, "VerificationFlag", "UNVERIFIED"))))
+    assert "iod.type1c-missing" not in rules(unverified)
+    frames = validate_file(mutate("rtdose.dcm", lambda d: delattr(d, "FrameIncrementPointer")))
+    assert any(f.keyword == "FrameIncrementPointer" for f in errors(frames))
