@@ -151,3 +151,20 @@ def test_assignments_and_yaml_edits(tmp_path: Path) -> None:
         bad.write_text(text, encoding="utf-8")
         with pytest.raises(UsageError, match=message):
             load_edits(bad)
+
+
+@pytest.mark.parametrize("name", ["chrSQEncoding1.dcm", "chrH31.dcm", "chrI2.dcm", "chrRuss.dcm", "chrGreek.dcm",
+                                  "chrArab.dcm", "chrX1.dcm"])
+def test_switching_to_utf8_keeps_every_text_of_every_character_set(name: str, tmp_path: Path) -> None:
+    """ISO 2022 escapes, single-byte sets, nested items: all text reads the same after the switch."""
+    import pydicom.data
+
+    from dicomhelp.edit.diff import diff_datasets
+    from dicomhelp.edit.files import edit_file
+
+    src = Path(pydicom.data.__file__).parent / "charset_files" / name
+    edit_file(src, tmp_path / "out.dcm", [Edit.set("InstitutionName", "Zürich 病院 Ωμέγα")])
+    before, after = pydicom.dcmread(src), pydicom.dcmread(tmp_path / "out.dcm")
+    assert after.SpecificCharacterSet == "ISO_IR 192" and after.InstitutionName == "Zürich 病院 Ωμέγα"
+    changed = {d.path for d in diff_datasets(before, after, meta=False)}
+    assert changed <= {"SpecificCharacterSet", "InstitutionName"}, changed
