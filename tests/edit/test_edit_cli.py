@@ -86,10 +86,16 @@ def test_dry_run_prints_the_differences_and_writes_nothing(ct: Path) -> None:
 
 def test_folder_edit_and_yaml_and_in_place(tmp_path: Path) -> None:
     paths = make_sample_study(tmp_path / "study", slices=3)
+    import pydicom.data
+
+    dicomdir = Path(pydicom.data.__file__).parent / "test_files" / "dicomdirtests" / "DICOMDIR"
+    (tmp_path / "study" / "DICOMDIR").write_bytes(dicomdir.read_bytes())
     edits = tmp_path / "edits.yaml"
     edits.write_text("- set: InstitutionName\n  value: Example Hospital\n- delete: PatientBirthDate\n")
     proc = run_cli("edit", str(tmp_path / "study"), "--edits", str(edits), "-o", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr
+    assert "DICOMDIR index is not edited" in proc.stderr and not (tmp_path / "out" / "DICOMDIR").exists()
+    (tmp_path / "study" / "DICOMDIR").unlink()
     assert proc.stdout.strip() == f"edited 3 file(s) into {tmp_path / 'out'}"
     for p in paths:
         out = pydicom.dcmread(tmp_path / "out" / p.name)

@@ -83,6 +83,9 @@ def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], delet
     uids = UIDMapper(UIDPolicy.from_env(uid_root, uid_seed))
     report, failures = [], 0
     for src, target in zip(files, targets):
+        if source.is_dir() and src.name.upper() == "DICOMDIR":
+            warn(f"{src}: a DICOMDIR index is not edited; rebuild it after editing the files it indexes")
+            continue
         try:
             result = edit_file(src, target, edits, uids=uids, dry_run=dry_run)
         except UsageError:
