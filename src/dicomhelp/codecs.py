@@ -300,7 +300,7 @@ def check_encodable(fmt: PixelFormat, compression: Compression) -> None:
         return
     if fmt.bits_allocated == 1:
         raise UsageError(f"1-bit (Single Bit) pixel data cannot be written as {name}",
-                         hint="use --compression none; single-bit data is already 8 pixels per byte")
+                         hint="leave it uncompressed (none): single-bit data is already 8 pixels per byte")
     if fmt.bits_allocated not in (8, 16) and name != "rle-lossless":
         raise UsageError(f"{fmt.bits_allocated}-bit pixel data cannot be written as {name}",
                          hint="use rle-lossless or none")
@@ -533,7 +533,8 @@ def decode_frames(ds: Dataset, source: str = "input") -> np.ndarray:
     try:
         arr = ds.pixel_array
     except (NotImplementedError, RuntimeError, ValueError, AttributeError, KeyError, TypeError) as exc:
-        raise InputError(f"pixel data cannot be decoded: {str(exc).splitlines()[0][:200]}", source=source) from None
+        detail = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        raise InputError(f"pixel data cannot be decoded: {detail[:300]}", source=source) from None
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     samples = int(ds.SamplesPerPixel)
     shape = (frames, int(ds.Rows), int(ds.Columns)) + ((samples,) if samples > 1 else ())
@@ -621,6 +622,8 @@ def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], st
         ds.PhotometricInterpretation = "MONOCHROME2"
     if "PixelData" in ds:
         del ds["PixelData"]  # the decoded frames replace it: keeps memory at one copy
+    for _elem in ds.iterall():
+        pass  # decode every raw element now: pydicom cannot write some raw ones as read (SC_rgb_jpeg.dcm)
     _to_little_endian(ds)
     try:
         report = compress_frames(ds, frames, compression)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +13,9 @@ from pydicom import dcmread
 from dicomhelp import codecs
 from dicomhelp.codecs import Compression, decode_frames, syntax_by_name, transcode
 from dicomhelp.create.sc import SCOptions, build_sc
-from dicomhelp.errors import SpecError, UsageError
+from dicomhelp.errors import DicomHelpError, SpecError, UsageError
 from dicomhelp.io import read_file, sample_file, write_atomic
-from support import assert_clean_failure, dciodvfy, dcmdump, run_cli
+from support import assert_clean_failure, dciodvfy, dcmdump, pydicom_test_files, run_cli
 
 # Files from pydicom's wheel covering signed/unsigned 16-bit, RGB, compressed sources and odd encodings.
 SOURCES = ["CT_small.dcm", "MR_small_RLE.dcm", "MR_small_jp2klossless.dcm", "SC_rgb_rle.dcm",
@@ -155,3 +156,26 @@ def test_transcode_bad_input_fails_cleanly(case: str, tmp_path: Path) -> None:
     proc = run_cli("transcode", args[0], str(out), *args[1:])
     assert_clean_failure(proc, code)
     assert message in proc.stderr and not out.exists()
+
+
+WHEEL_IMAGES = [p for p in pydicom_test_files() if p.stat().st_size < 3_000_000]
+
+
+@pytest.mark.parametrize("path", WHEEL_IMAGES, ids=lambda p: p.name)
+def test_every_wheel_image_transcodes_or_fails_cleanly(path: Path) -> None:
+    """Any file: a bit-exact lossless copy, or one clear error, never a crash."""
+    try:
+        ds = read_file(path, pixels=True).dataset
+    except DicomHelpError:
+        return
+    if "PixelData" not in ds:
+        return
+    try:
+        result = transcode(ds, Compression("rle-lossless"), new_uid=_new_uid)
+    except DicomHelpError as exc:
+        assert exc.one_line() and "\n" not in exc.one_line()
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        original = decode_frames(dcmread(path))
+    np.testing.assert_array_equal(decode_frames(_reload(result.dataset)), original)
