@@ -485,5 +485,9 @@ def _render_module(a: dict[str, Any]) -> list[str]:
         lines.append(f"Used by IODs: {shown}{more}")
     lines.append("Attributes (type: 1 required, 1C conditional, 2 required but may be empty, 2C, 3 optional):")
     for attr in a["attributes"]:
-        lines.append(f"  {'>' * len(attr['path'])}{attr['keyword']} {attr['tag']} type {attr['type']}")
+        depth = ">" * len(attr["path"])
+        lines.append(f"  {depth}{attr['keyword']} {attr['tag']} type {attr['type']}")
+        if attr["condition"]:
+            condition = attr["condition"] if len(attr["condition"]) <= 160 else attr["condition"][:159] + "…"
+            lines.append(f"  {' ' * len(depth)}  {condition}")
     return lines
