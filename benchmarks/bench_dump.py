@@ -122,21 +122,33 @@ def main() -> int:
     ok &= not dump_heavy
 
     files = sorted(folder.iterdir())
-    print(f"(c) batch: {len(files)} files")
-    start = time.perf_counter()
+    print(f"(c) batch: {len(files)} files (wall clock, and CPU seconds of all processes: "
+          "the CPU figure does not depend on what else the machine is doing)")
+    cpu0, start = children_cpu(), time.perf_counter()
     subprocess.run([*DICOMHELP, "dump", str(folder)], stdout=subprocess.DEVNULL, env=ENV, check=True)
-    t_batch = time.perf_counter() - start
-    print(f"    dicomhelp dump DIR (one process)   {t_batch:6.2f} s   {t_batch / len(files) * 1000:5.2f} ms/file")
+    t_batch, c_batch = time.perf_counter() - start, children_cpu() - cpu0
+    print(f"    dicomhelp dump DIR (one call)   wall {t_batch:6.2f} s  cpu {c_batch:6.2f} s  "
+          f"{t_batch / len(files) * 1000:5.2f} ms/file")
     if dcmdump:
-        start = time.perf_counter()
+        cpu0, start = children_cpu(), time.perf_counter()
         for f in files:
             subprocess.run([dcmdump, str(f)], stdout=subprocess.DEVNULL, check=False)
-        t_loop = time.perf_counter() - start
+        t_loop, c_loop = time.perf_counter() - start, children_cpu() - cpu0
         speedup = t_loop / t_batch
-        print(f"    dcmdump per-file loop               {t_loop:6.2f} s   {t_loop / len(files) * 1000:5.2f} ms/file"
-              f"   dicomhelp is {speedup:.1f}x faster (goal >= 5: {'ok' if speedup >= 5 else 'MISSED'})")
+        print(f"    dcmdump per-file loop           wall {t_loop:6.2f} s  cpu {c_loop:6.2f} s  "
+              f"{t_loop / len(files) * 1000:5.2f} ms/file")
+        print(f"    dicomhelp is {speedup:.1f}x faster by the clock, {c_loop / c_batch:.1f}x by CPU time "
+              f"(goal >= 5: {'ok' if speedup >= 5 else 'MISSED'})")
         ok &= speedup >= 5
     return 0 if ok else 1
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of every finished child process (pool workers included)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":
