@@ -174,3 +174,13 @@ def test_every_keyword_uid_and_code_of_pydicom_explains(k: Any) -> None:
                 answer = explain(f"{scheme}:{value}", k)
                 assert (answer["kind"], answer["scheme"], answer["value"]) == ("code", scheme, value)
                 assert render(answer)
+
+
+def test_module_answer_lists_types_with_conditions(k: Any) -> None:
+    answer = explain("SR Document General", k)
+    by_keyword = {(tuple(a["path"]), a["keyword"]): a for a in answer["attributes"]}
+    assert by_keyword[((), "ContentDate")]["type"] == "1"
+    instance = by_keyword[((), "ReferencedInstanceSequence")]
+    assert instance["type"] == "1C" and instance["condition"].startswith("Required if")
+    assert "Required if the identity of a CDA Document" in render(answer)
+    assert {"id": "enhanced-sr", "usage": "M"} in answer["iods"]
