@@ -148,3 +148,45 @@ def test_the_validate_command_reports_template_rules(mixed: pydicom.Dataset, tmp
     proc = run_cli("validate", str(path))
     assert proc.returncode == 1, proc.stderr
     assert "sr.tid1204.language-missing" in proc.stdout + proc.stderr
+
+
+DAMAGE = ("ConceptNameCodeSequence", "ValueType", "RelationshipType", "ContentSequence", "ConceptCodeSequence",
+          "MeasuredValueSequence", "GraphicData", "GraphicType", "ReferencedSOPSequence", "TextValue", "UID",
+          "ContentTemplateSequence")
+
+
+def test_damaged_reports_never_crash_the_checker_or_the_reader(study: Path) -> None:
+    """Strict when writing, lenient when reading: every item with every key element removed."""
+    from dicomhelp.create.sr.read import read_sr
+
+    import io
+
+    base = build(specs.device_with_algorithm(), study).dataset
+    buffer = io.BytesIO()
+    base.save_as(buffer, enforce_file_format=True)
+    data = buffer.getvalue()  # re-read per damage: much faster than deepcopy
+    positions = []
+
+    def collect(items: pydicom.Sequence, prefix: tuple[int, ...]) -> None:
+        for i, item in enumerate(items):
+            if item.ConceptNameCodeSequence[0].CodeValue == "111028":
+                continue  # the image library: many alike items, checked elsewhere
+            positions.append(prefix + (i,))
+            collect(item.get("ContentSequence") or [], prefix + (i,))
+
+    collect(base.ContentSequence, ())
+    assert len(positions) > 15
+    checked = 0
+    for position in positions:
+        for keyword in DAMAGE:
+            ds = pydicom.dcmread(io.BytesIO(data))
+            item = ds
+            for i in position:
+                item = item.ContentSequence[i]
+            if keyword not in item:
+                continue
+            delattr(item, keyword)
+            list(check_sr_templates(ds))
+            read_sr(ds)
+            checked += 1
+    assert checked > 50

@@ -113,6 +113,12 @@ def _code(c: Dataset) -> S.Code:
                   str(version) if version else None)
 
 
+def _value(item: Dataset) -> S.Code | None:
+    """The coded value of a CODE item, None when it has none."""
+    seq = item.get("ConceptCodeSequence")
+    return _code(seq[0]) if seq else None
+
+
 def _code_data(c: Dataset) -> Any:
     return _code(c)._spec_dump()
 
@@ -175,10 +181,10 @@ class _Reader:
         for study in ds.get("PredecessorDocumentsSequence") or []:
             for series in study.get("ReferencedSeriesSequence") or []:
                 for sop in series.get("ReferencedSOPSequence") or []:
-                    predecessors.append({"study_uid": str(study.StudyInstanceUID),
-                                         "series_uid": str(series.SeriesInstanceUID),
-                                         "sop_instance_uid": str(sop.ReferencedSOPInstanceUID),
-                                         "sop_class_uid": str(sop.ReferencedSOPClassUID)})
+                    predecessors.append({"study_uid": str(study.get("StudyInstanceUID", "")),
+                                         "series_uid": str(series.get("SeriesInstanceUID", "")),
+                                         "sop_instance_uid": str(sop.get("ReferencedSOPInstanceUID", "")),
+                                         "sop_class_uid": str(sop.get("ReferencedSOPClassUID", ""))})
         if predecessors:
             doc["predecessors"] = predecessors
         for keyword, key in (("SeriesNumber", "series_number"), ("InstanceNumber", "instance_number")):
@@ -242,11 +248,11 @@ class _Reader:
         return data
 
     def language(self, item: Dataset) -> Any:
-        code = _code(item.ConceptCodeSequence[0]) if item.get("ConceptCodeSequence") else None
+        code = _value(item)
         if code is None:
             return "en-US"
         country = next((c for c in _children(item) if _concept(c) == COUNTRY), None)
-        return S.Language(code, _code(country.ConceptCodeSequence[0]) if country is not None else None)._spec_dump()
+        return S.Language(code, _value(country) if country is not None else None)._spec_dump()
 
     # -------------------------------------------------------------- groups
 
@@ -279,7 +285,9 @@ class _Reader:
             elif concept == FINDING_CATEGORY:
                 g["finding_category"] = _value_code(child)
             elif concept == FINDING_SITE:
-                g.setdefault("finding_sites", []).append(self.finding_site(child))
+                site = self.finding_site(child)
+                if site is not None:
+                    g.setdefault("finding_sites", []).append(site)
             elif concept in (ALGORITHM_NAME, ALGORITHM_VERSION, ALGORITHM_PARAMETERS):
                 self.algorithm_item(algorithm, concept, child)
             elif concept in (TIME_POINT, TIME_POINT_TYPE, TIME_POINT_ORDER, SUBJECT_TIME_POINT, PROTOCOL_TIME_POINT):
@@ -331,13 +339,15 @@ class _Reader:
         return {k: g[k] for k in order if k in g}
 
     def finding_site(self, item: Dataset) -> Any:
-        site = _code(item.ConceptCodeSequence[0])
+        site = _value(item)
         laterality = modifier = None
         for child in _children(item):
             if _concept(child) == LATERALITY:
-                laterality = _code(child.ConceptCodeSequence[0])
+                laterality = _value(child)
             elif _concept(child) == TOPOGRAPHICAL_MODIFIER:
-                modifier = _code(child.ConceptCodeSequence[0])
+                modifier = _value(child)
+        if site is None:
+            return None
         return S.FindingSite(site, laterality, modifier)._spec_dump()
 
     def algorithm_item(self, algorithm: dict[str, Any], concept: tuple[str, str], item: Dataset) -> None:
@@ -372,7 +382,8 @@ class _Reader:
         image = next((c for c in _children(item) if c.get("ValueType") == "IMAGE"), None)
         if image is not None:
             region["image"] = _image_uid(image)
-            frames = image.ReferencedSOPSequence[0].get("ReferencedFrameNumber")
+            sops = image.get("ReferencedSOPSequence") or [None]
+            frames = sops[0].get("ReferencedFrameNumber") if sops[0] is not None else None
             if frames:
                 region["frame"] = int(frames if isinstance(frames, int) else frames[0])
         region["points"] = points
@@ -400,6 +411,9 @@ class _Reader:
             self.note("sr.read.no-value", "measurement without a value: skipped", pos, severity="warning")
             return None
         mv = values[0]
+        if mv.get("NumericValue") in (None, ""):
+            self.note("sr.read.no-value", "measurement without a value: skipped", pos, severity="warning")
+            return None
         m: dict[str, Any] = {"concept": _code_data(item.ConceptNameCodeSequence[0]),
                              "value": float(mv.NumericValue)}
         units = mv.get("MeasurementUnitsCodeSequence")
@@ -418,7 +432,9 @@ class _Reader:
             elif concept == METHOD:
                 m["method"] = _value_code(child)
             elif concept == FINDING_SITE:
-                m.setdefault("finding_sites", []).append(self.finding_site(child))
+                site = self.finding_site(child)
+                if site is not None:
+                    m.setdefault("finding_sites", []).append(site)
             elif concept in (ALGORITHM_NAME, ALGORITHM_VERSION, ALGORITHM_PARAMETERS):
                 self.algorithm_item(algorithm, concept, child)
             elif concept == TRACKING_ID:
