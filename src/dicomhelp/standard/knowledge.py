@@ -44,11 +44,13 @@ def knowledge() -> Knowledge:
 
 
 def reset() -> None:
-    """Forget the shared instance (tests that switch the cache folder call this)."""
+    """Forget the shared instance (tests that switch the cache folder call this).
+
+    The old instance is not closed: code that still holds it (e.g. a cached
+    reference in the validator) keeps working with the index it opened.
+    """
     global _INSTANCE
     with _LOCK:
-        if _INSTANCE is not None:
-            _INSTANCE.index.close()
         _INSTANCE = None
 
 
