@@ -99,3 +99,24 @@ def test_a_cache_folder_with_spaces_and_hashes_works(tmp_path: Path, monkeypatch
     idx = index_module.open_index(_tiny_build, fingerprint_fn=lambda: "sp1")
     assert Knowledge(idx).attribute("PatientName").tag == 0x00100010
     idx.close()
+
+
+def test_without_the_dicom_standard_package_everything_works_minus_the_prose(
+        cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dicomhelp.standard import build as build_module
+    from dicomhelp.standard.explain import explain, render
+
+    monkeypatch.setattr(build_module.prose, "locate", lambda: None)
+    idx = index_module.open_index(build_module.build, fingerprint_fn=lambda: "noprose")
+    k = Knowledge(idx)
+    assert k.attribute("PatientName").description is None
+    assert k.brief(0x00100010) == "Patient's Name (Person Name)"
+    iod = k.iod_for_sop_class("1.2.840.10008.5.1.4.1.1.2")
+    assert iod.name == "CT Image" and {m.module_id: m.usage for m in iod.modules}["contrast-bolus"] == "C"
+    assert k.iod("CT Image") == iod and k.module("General Equipment").id == "general-equipment"
+    assert [s.name for s in k.sources()][:2] == ["pydicom", "highdicom"]
+    assert "dicom-standard" not in [s.name for s in k.sources()]
+    for term in ("RelationshipType", "Enhanced SR", "SOP Common", "CID 244", "TID 1500", "DA"):
+        assert render(explain(term, k))
+    assert explain("PatientName", k)["deidentification"] is None
+    idx.close()
