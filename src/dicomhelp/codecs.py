@@ -541,17 +541,13 @@ def decode_frames(ds: Dataset, source: str = "input") -> np.ndarray:
     return np.ascontiguousarray(arr.reshape(shape))
 
 
-def _native_view(ds: Dataset) -> np.ndarray | None:
-    """Uncompressed little-endian pixels as a zero-copy view, when no unpacking or masking is needed.
-
-    pydicom's ``pixel_array`` copies; a view keeps a transcode at one copy of
-    the input. Only for 8/16-bit data whose unused high bits are clear.
-    """
+def _native_layout(ds: Dataset) -> tuple[np.dtype, tuple[int, ...], int] | None:
+    """dtype, frame shape and bits stored of uncompressed little-endian 8/16-bit pixels, else None."""
     import numpy as np
 
     meta = getattr(ds, "file_meta", None)
     syntax = str(getattr(meta, "TransferSyntaxUID", "")) if meta is not None else ""
-    if syntax not in (EXPLICIT_VR_LITTLE_ENDIAN, "1.2.840.10008.1.2") or not isinstance(ds.PixelData, bytes):
+    if syntax not in (EXPLICIT_VR_LITTLE_ENDIAN, "1.2.840.10008.1.2"):
         return None
     try:
         allocated, stored = int(ds.BitsAllocated), int(ds.BitsStored)
@@ -559,19 +555,61 @@ def _native_view(ds: Dataset) -> np.ndarray | None:
         rows, columns = int(ds.Rows), int(ds.Columns)
         frames = int(ds.get("NumberOfFrames", 1) or 1)
         planar = int(ds.get("PlanarConfiguration", 0) or 0)
-    except (AttributeError, TypeError, ValueError):
+        photometric = str(ds.PhotometricInterpretation)
+    except (AttributeError, TypeError, ValueError, KeyError):
         return None
-    if allocated not in (8, 16) or (samples > 1 and planar) or str(ds.PhotometricInterpretation).startswith("YBR"):
+    if allocated not in (8, 16) or (samples > 1 and planar) or photometric.startswith("YBR"):
         return None
-    count = frames * rows * columns * samples
+    if stored < allocated and signed:
+        return None  # sign extension needed: let pydicom do it
     dtype = np.dtype(("i" if signed else "u") + str(allocated // 8)).newbyteorder("<")
+    return dtype, (frames, rows, columns) + ((samples,) if samples > 1 else ()), stored
+
+
+def _high_bits_clear(arr: np.ndarray, stored: int) -> bool:
+    return stored >= arr.dtype.itemsize * 8 or not arr.size or int(arr.max()) < (1 << stored)
+
+
+def _native_view(ds: Dataset) -> np.ndarray | None:
+    """Uncompressed pixels as a zero-copy view of Pixel Data, when no unpacking or masking is needed.
+
+    pydicom's ``pixel_array`` copies; a view keeps a transcode at one copy of the input.
+    """
+    import numpy as np
+
+    layout = _native_layout(ds)
+    if layout is None or not isinstance(ds.PixelData, bytes):
+        return None
+    dtype, shape, stored = layout
+    count = int(np.prod(shape))
     if len(ds.PixelData) < count * dtype.itemsize:
         return None
-    arr = np.frombuffer(ds.PixelData, dtype=dtype, count=count)
-    if stored < allocated and (signed or (arr.size and int(arr.max()) >= 1 << stored)):
-        return None  # sign extension or masking needed: let pydicom do it
-    shape = (frames, rows, columns) + ((samples,) if samples > 1 else ())
-    return arr.reshape(shape)
+    arr = np.frombuffer(ds.PixelData, dtype=dtype, count=count).reshape(shape)
+    return arr if _high_bits_clear(arr, stored) else None
+
+
+def transcode_file(path: str | os.PathLike[str], compression: Compression, *,
+                   new_uid: Callable[[], str]) -> TranscodeResult:
+    """:func:`transcode` a file; uncompressed input is memory-mapped instead of read.
+
+    The forked encoders then read the pages they need straight from the page
+    cache: no copy of the input in memory and no time spent reading it first.
+    """
+    import numpy as np
+
+    from dicomhelp.io import read_file
+
+    name = str(path)
+    header = read_file(path)
+    info = header.pixel
+    layout = _native_layout(header.dataset) if info is not None and info.tag == 0x7FE00010 else None
+    if info is not None and layout is not None and not info.encapsulated:
+        dtype, shape, stored = layout
+        if info.length >= int(np.prod(shape)) * dtype.itemsize:
+            frames = np.memmap(path, dtype=dtype, mode="r", offset=info.offset, shape=shape)
+            if _high_bits_clear(frames, stored):
+                return transcode(header.dataset, compression, new_uid=new_uid, source=name, frames=frames)
+    return transcode(read_file(path, pixels=True).dataset, compression, new_uid=new_uid, source=name)
 
 
 _WORD_SIZES = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
@@ -596,8 +634,8 @@ def _to_little_endian(ds: Dataset) -> None:
 
 
 def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], str],
-              source: str = "input") -> TranscodeResult:
-    """Re-encode ``ds`` (read with its pixels) into ``compression``'s syntax.
+              source: str = "input", frames: np.ndarray | None = None) -> TranscodeResult:
+    """Re-encode ``ds`` (read with its pixels, or ``frames`` given) into ``compression``'s syntax.
 
     Lossless targets keep the SOP Instance UID (the pixels are unchanged);
     a lossy target makes a new instance with ``new_uid()`` and the lossy
@@ -612,7 +650,8 @@ def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], st
         # Once lossy, always lossy: a lossless re-encoding must not hide it.
         ds.LossyImageCompression = "01"
     predecessor = copy.copy(ds) if compression.syntax.lossy else None
-    frames = decode_frames(ds, source)
+    if frames is None:
+        frames = decode_frames(ds, source)
     notes: list[str] = []
     old_pi = str(ds.PhotometricInterpretation)
     if int(ds.SamplesPerPixel) == 3 and old_pi != "RGB":

@@ -179,3 +179,21 @@ def test_every_wheel_image_transcodes_or_fails_cleanly(path: Path) -> None:
         warnings.simplefilter("ignore")
         original = decode_frames(dcmread(path))
     np.testing.assert_array_equal(decode_frames(_reload(result.dataset)), original)
+
+
+@pytest.mark.parametrize("high_bits", [False, True], ids=["clean", "garbage-above-bits-stored"])
+def test_transcode_file_maps_uncompressed_input(high_bits: bool, tmp_path: Path) -> None:
+    from dicomhelp.codecs import transcode_file
+
+    frames = np.random.default_rng(4).integers(0, 4096, (3, 40, 40)).astype(np.uint16)
+    ds, _ = build_sc(frames)
+    assert ds.BitsStored == 12
+    if high_bits:
+        # Bits above Bits Stored are not part of the value (PS3.5 8.1.1): the copy must mask them.
+        ds.PixelData = (frames | 0xF000).tobytes()
+    src = write_atomic(ds, tmp_path / "in.dcm")
+    result = transcode_file(src, Compression("jpeg-ls-lossless"), new_uid=_new_uid)
+    out = write_atomic(result.dataset, tmp_path / "out.dcm")
+    np.testing.assert_array_equal(dcmread(out).pixel_array, frames)
+    again = transcode_file(out, Compression("none"), new_uid=_new_uid)  # encapsulated: read, not mapped
+    np.testing.assert_array_equal(_reload(again.dataset).pixel_array, frames)

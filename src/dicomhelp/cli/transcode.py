@@ -37,17 +37,16 @@ def command(input_file: str, output: str, target: str, ratio: float | None, psnr
             max_error: int | None, workers: int | None, uid_root: str | None, uid_seed: str | None,
             as_json: bool) -> None:
     """Re-encode the pixels of IN into another transfer syntax and write OUT."""
-    from dicomhelp.codecs import Compression, transcode
+    from dicomhelp.codecs import Compression, transcode_file
     from dicomhelp.io import read_file, write_atomic
     from dicomhelp.uids import UIDPolicy
 
     compression = Compression(target, ratio=ratio, psnr=psnr, max_error=max_error, workers=workers)
     policy = UIDPolicy.from_env(root=uid_root, seed=uid_seed)
-    ds = read_file(input_file, pixels=True).dataset
-    old_uid = str(ds.get("SOPInstanceUID", ""))
-    result = transcode(ds, compression, source=input_file,
-                       new_uid=lambda: policy.new("lossy", old_uid, compression.name,
-                                                  compression.ratio, compression.psnr, compression.max_error))
+    old_uid = str(read_file(input_file).dataset.get("SOPInstanceUID", ""))
+    result = transcode_file(input_file, compression,
+                            new_uid=lambda: policy.new("lossy", old_uid, compression.name,
+                                                       compression.ratio, compression.psnr, compression.max_error))
     write_atomic(result.dataset, output)
     if as_json:
         print_json({"output": output, "sop_instance_uid": str(result.dataset.SOPInstanceUID),
