@@ -106,7 +106,7 @@ def test_unknown_term_on_the_command_line_is_one_line_exit_2(k: Any) -> None:
     assert proc.stderr.strip().splitlines() == [
         "dicomhelp: error: unknown term 'PatientNme' (did you mean PatientName, patient, PatientSex?)"]
     assert proc.stdout == ""
-    for bad in ("CID 999999", "TID 99999", "1.2.3.4.5", "(0009,1001)", "XYZ:123"):
+    for bad in ("CID 999999", "TID 99999", "1.2.3.4.5", "(0009,1001)", "XYZ:123", '(0029,"NOBODY",10)'):
         assert_clean_failure(run_cli("explain", bad), 2)
 
 
@@ -184,3 +184,9 @@ def test_module_answer_lists_types_with_conditions(k: Any) -> None:
     assert instance["type"] == "1C" and instance["condition"].startswith("Required if")
     assert "Required if the identity of a CDA Document" in render(answer)
     assert {"id": "enhanced-sr", "usage": "M"} in answer["iods"]
+
+
+def test_private_element_named_by_its_creator(k: Any) -> None:
+    answer = explain('(0029,"SIEMENS CSA HEADER",10)', k)
+    assert (answer["kind"], answer["name"], answer["vr"]) == ("private", "CSA Image Header Info", "OB")
+    assert render(answer).startswith('CSA Image Header Info (0029,xx10), a private element of "SIEMENS CSA HEADER"')

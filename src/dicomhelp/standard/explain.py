@@ -178,7 +178,7 @@ def _as_keyword(k: Knowledge, text: str) -> dict[str, Any] | None:
 
 
 def _as_path(k: Knowledge, text: str) -> dict[str, Any] | None:
-    if "." not in text and "[" not in text:
+    if "." not in text and "[" not in text and '"' not in text:
         return None
     from dicomhelp import paths
 
@@ -188,7 +188,7 @@ def _as_path(k: Knowledge, text: str) -> dict[str, Any] | None:
         return None
     last = steps[-1]
     if last.tag is None:
-        raise UsageError(f"'{text}' ends in a private element", hint="its meaning is in the vendor's documentation")
+        return _private_answer(text, last)
     answer = _attribute_answer(k, last.tag)
     if answer is None:
         return None
@@ -199,6 +199,42 @@ def _as_path(k: Knowledge, text: str) -> dict[str, Any] | None:
         parents.append(parent.keyword if parent else step.text())
     answer["within"] = parents
     return answer
+
+
+def _private_answer(text: str, step: Any) -> dict[str, Any]:
+    """A private element named by its creator: what pydicom's private dictionary knows of it."""
+    from pydicom._private_dict import private_dictionaries
+
+    key = f"{step.group:04X}xx{step.element_byte:02X}"
+    entry = private_dictionaries.get(step.creator, {}).get(key) or private_dictionaries.get(step.creator, {}).get(
+        key.lower())
+    if entry is None:
+        raise UsageError(f"'{text}' is a private element pydicom's private dictionary does not describe",
+                         hint="its meaning is in the vendor's DICOM conformance statement")
+    vr, vm, name, retired = entry[:4]
+    vr_info = k_vr(vr)
+    return {
+        "kind": "private", "creator": step.creator, "group": f"{step.group:04X}",
+        "element": f"xx{step.element_byte:02X}", "name": name, "vr": vr, "vm": vm, "retired": bool(retired),
+        "vr_meaning": vr_info.meaning if vr_info else None,
+        "links": {"PS3.5 private elements": f"{NEMA}/part05/sect_7.8.html"},
+    }
+
+
+def k_vr(name: str) -> Any:  # the VR table without a Knowledge instance
+    from dicomhelp.standard.vrs import VRS
+
+    return VRS.get(name.split(" ")[0])
+
+
+def _render_private(a: dict[str, Any]) -> list[str]:
+    return [
+        f"{a['name']} ({a['group']},{a['element']}), a private element of \"{a['creator']}\""
+        + (" (RETIRED)" if a["retired"] else ""),
+        f"VR: {a['vr']}" + (f" ({a['vr_meaning']})" if a["vr_meaning"] else "") + f"; VM: {a['vm']}",
+        "Private elements are defined by the vendor (from pydicom's private dictionary); the block xx is "
+        f"reserved by the Private Creator element ({a['group']},00xx) with the value \"{a['creator']}\".",
+    ]
 
 
 def _as_iod(k: Knowledge, text: str) -> dict[str, Any] | None:
