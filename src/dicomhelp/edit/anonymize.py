@@ -36,6 +36,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -120,7 +121,9 @@ class _Run:
         self.keep_ids: set[int] = set()
         self.safe_ids: set[int] = set()
         self.patient_key = str(ds.get("PatientID", "") or "") + "\x1f" + str(ds.get("PatientName", "") or "")
-        self.identifiers = _identifying_values(ds, self.table)
+        # What cleaned text must not contain, from the original values (only options that clean text need it).
+        text_cleaning = {ps315.CLEAN_DESCRIPTORS, ps315.RETAIN_DEVICE, ps315.RETAIN_PATIENT_CHARS}
+        self.identifiers = _identifying_values(ds, self.table) if options & text_cleaning else []
         self.root = ds
         self.iod_modules = _iod_modules(str(ds.get("SOPClassUID", "") or ""))
 
@@ -350,6 +353,7 @@ ADDITIONS: dict[int, ps315.Rule] = {
                            {ps315.RETAIN_FULL_DATES: "K", ps315.RETAIN_MODIFIED_DATES: "C"}, False),
 }
 
+@lru_cache(maxsize=64)
 def _iod_modules(sop_class: str) -> frozenset[str] | None:
     """The module ids of the object's IOD, from the knowledge layer; None when unknown."""
     if not sop_class:
@@ -363,6 +367,7 @@ def _iod_modules(sop_class: str) -> frozenset[str] | None:
     return frozenset(m.module_id for m in iod.modules) if iod is not None else None
 
 
+@lru_cache(maxsize=4096)
 def _required_type(tag: int, modules: frozenset[str]) -> str:
     """ "1", "2" or "3": the strongest type of a top-level ``tag`` in the IOD's modules.
 
