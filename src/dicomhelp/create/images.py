@@ -62,7 +62,9 @@ def as_frames(data: Any) -> np.ndarray:
         if len(shapes) > 1:
             raise InputError(f"frames differ in size: {', '.join(_size(s) for s in sorted(shapes))}",
                              hint="all frames of one object must have the same size")
-        return np.stack([a if a.ndim in (2, 3) else a.reshape(a.shape[-2:]) for a in arrays])
+        if any(a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[-1] != 3) for a in arrays):
+            raise InputError("each frame must be (rows, columns) or (rows, columns, 3)")
+        return np.stack(arrays)
     arr = np.asarray(data)
     if arr.ndim == 2:
         return arr[np.newaxis]
