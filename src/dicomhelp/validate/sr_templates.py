@@ -378,7 +378,12 @@ class _Checker:
                 yield self.err("sr.tid1502.relationship", f"'{child.meaning}' must be related by HAS OBS CONTEXT",
                                child, 1502)
         elif concept == FINDING_CATEGORY:
-            yield from self.expect(child, "HAS CONCEPT MOD", "CODE", tid, f"sr.tid{tid}")
+            # CONTAINS in PS3.16 2024 (and highdicom); HAS CONCEPT MOD in some earlier drafts: both accepted.
+            if child.rel not in ("CONTAINS", "HAS CONCEPT MOD"):
+                yield self.err(f"sr.tid{tid}.relationship", f"'{child.meaning}' must be related by CONTAINS, not "
+                               f"{child.rel or '(none)'}", child, tid)
+            if child.vt != "CODE":
+                yield self.err(f"sr.tid{tid}.value-type", "Finding category is a CODE item", child, tid)
         elif concept == FINDING:
             if child.vt == "CODE":
                 yield from self.expect(child, "CONTAINS", "CODE", tid, f"sr.tid{tid}")

@@ -464,12 +464,6 @@ def _surface(r: S.Region3D, ctx: _Context, path: str) -> Any:
 def _group(g: S.Group, index: int, ctx: _Context) -> Any:
     group = _hd_group(g, index, ctx)
     container = group[0]
-    # PS3.16 TID 1501 row 5 / 1410 row 12 / 1411 row 13: Finding category is a concept modifier
-    # (highdicom 0.28 writes CONTAINS).
-    for item in container.ContentSequence:
-        name = item.ConceptNameCodeSequence[0]
-        if (name.get("CodeValue"), name.CodingSchemeDesignator) == ("276214006", "SCT"):
-            item.RelationshipType = "HAS CONCEPT MOD"
     # Qualitative evaluations in spec order, CODE or TEXT (highdicom's class takes codes only).
     for j, q in enumerate(g.qualitative):
         container.ContentSequence.append(_qualitative(q, ctx, f"groups[{index}].qualitative[{j}]"))
