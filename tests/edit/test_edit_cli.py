@@ -153,3 +153,16 @@ def test_killing_in_place_edit_mid_write_leaves_the_original_intact(tmp_path: Pa
     assert proc.returncode == -signal.SIGKILL
     assert hashlib.sha256(big.read_bytes()).hexdigest() == digest, "the original must be untouched"
     assert pydicom.dcmread(big).PatientName == ds.PatientName
+
+
+def test_parallel_folder_edit_replaces_uids_consistently(tmp_path: Path) -> None:
+    """Ten files go through two processes; a replaced UID is the same new UID in all of them."""
+    paths = make_sample_study(tmp_path / "study", slices=10)
+    old = pydicom.dcmread(paths[0]).StudyInstanceUID
+    proc = run_cli("edit", str(tmp_path / "study"), "--replace-uid", "StudyInstanceUID", "--replace-uid",
+                   "SOPInstanceUID", "-j", "2", "-o", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    edited = [pydicom.dcmread(tmp_path / "out" / p.name) for p in paths]
+    assert len({str(d.StudyInstanceUID) for d in edited}) == 1 and edited[0].StudyInstanceUID != old
+    assert len({str(d.SOPInstanceUID) for d in edited}) == 10
+    assert all(d.file_meta.MediaStorageSOPInstanceUID == d.SOPInstanceUID for d in edited)

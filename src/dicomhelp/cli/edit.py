@@ -44,16 +44,18 @@ Exit codes: 0 written; 1 unreadable input; 2 bad path, value or option
               help="Output file (or folder for a folder); default: NAME-edited.dcm / FOLDER-edited/.")
 @click.option("--in-place", is_flag=True, help="Replace the input files (atomically: never half-written).")
 @click.option("--dry-run", is_flag=True, help="Print the differences; write nothing.")
+@click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0,
+              help="Processes for folders (default: one per core, at most 2).")
 @uid_options
 @json_option
 def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], deletes: tuple[str, ...],
             empties: tuple[str, ...], replace_uids: tuple[str, ...], edits_file: Path | None,
-            output: Path | None, in_place: bool, dry_run: bool, uid_root: str | None, uid_seed: str | None,
-            as_json: bool) -> None:
+            output: Path | None, in_place: bool, dry_run: bool, jobs: int, uid_root: str | None,
+            uid_seed: str | None, as_json: bool) -> None:
     """Change elements of a DICOM file or of every file in a folder."""
-    from dicomhelp.edit.files import edit_file
-    from dicomhelp.edit.model import Action, Edit, UIDMapper, load_edits, parse_assignment
-    from dicomhelp.errors import DicomHelpError, UsageError
+    from dicomhelp.edit.files import edit_many
+    from dicomhelp.edit.model import Action, Edit, load_edits, parse_assignment
+    from dicomhelp.errors import InputError, UsageError
     from dicomhelp.io import iter_files
     from dicomhelp.uids import UIDPolicy
 
@@ -80,22 +82,24 @@ def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], delet
     else:
         default = source.with_name(f"{source.stem}-edited{source.suffix or '.dcm'}")
         targets = [source if in_place else (output or default)]
-    uids = UIDMapper(UIDPolicy.from_env(uid_root, uid_seed))
-    report, failures = [], 0
+    pairs = []
     for src, target in zip(files, targets):
         if source.is_dir() and src.name.upper() == "DICOMDIR":
             warn(f"{src}: a DICOMDIR index is not edited; rebuild it after editing the files it indexes")
             continue
-        try:
-            result = edit_file(src, target, edits, uids=uids, dry_run=dry_run)
-        except UsageError:
-            raise  # a bad path or value is wrong for every file: stop before writing more
-        except DicomHelpError as exc:
-            if not source.is_dir():
-                raise
+        pairs.append((src, None if dry_run else target))
+    report, failures = [], 0
+    for src, result, error, usage in edit_many(pairs, edits, UIDPolicy.from_env(uid_root, uid_seed),
+                                               dry_run=dry_run, workers=jobs):
+        if error is not None:
+            if usage or not source.is_dir():
+                # A bad path or value is wrong for every file; a single file's error is the command's.
+                raise (UsageError if usage else InputError)(error)
             failures += 1
-            warn(f"skipped: {exc.one_line()}")
+            warn(f"skipped: {error}")
             continue
+        assert result is not None
+        target = result.target
         report.append({"file": str(src), "output": None if dry_run else str(target),
                        "applied": [{"action": a.action, "path": a.path} for a in result.applied],
                        "differences": [d.as_dict() for d in result.differences]})

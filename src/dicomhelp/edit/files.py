@@ -10,14 +10,16 @@ from __future__ import annotations
 import copy
 import os
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dicomhelp.edit.diff import Difference, diff_datasets
 from dicomhelp.edit.model import Applied, Edit, UIDMapper, apply_edits
-from dicomhelp.errors import InputError, UsageError
+from dicomhelp.errors import DicomHelpError, InputError, UsageError
 from dicomhelp.io import read_file, write_atomic
+from dicomhelp.uids import UIDPolicy
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -105,3 +107,37 @@ def edit_file(source: str | os.PathLike[str], target: str | os.PathLike[str] | N
         raise UsageError("no output given", hint="use -o OUT or --in-place")
     write_like_source(ds, target)
     return result
+
+
+def _edit_job(args: tuple[Path, Path | None, list[Edit], UIDPolicy, bool]) -> tuple[FileResult | None, str | None, bool]:
+    """One file of a batch, in a worker: (result, error line, whether the error is a usage error)."""
+    source, target, edits, policy, dry_run = args
+    try:
+        return edit_file(source, target, edits, uids=UIDMapper(policy), dry_run=dry_run), None, False
+    except UsageError as exc:
+        return None, exc.one_line(), True
+    except DicomHelpError as exc:
+        return None, exc.one_line(), False
+
+
+def edit_many(pairs: list[tuple[Path, Path | None]], edits: list[Edit], policy: UIDPolicy, *,
+              dry_run: bool = False, workers: int = 0) -> Iterator[tuple[Path, FileResult | None, str | None, bool]]:
+    """Edit many files, in parallel processes (``workers`` 0: one per core, at most 2).
+
+    Yields ``(source, result, error, is_usage_error)`` in input order. The UID
+    policy is made deterministic for the run (a random seed when none is given)
+    so that ``replace_uid`` gives the same new UID in every process.
+    """
+    if policy.seed is None:
+        policy = UIDPolicy(root=policy.root, seed=os.urandom(16).hex())
+    jobs = [(src, dst, edits, policy, dry_run) for src, dst in pairs]
+    count = workers or min(2, os.cpu_count() or 1)
+    if count <= 1 or len(jobs) < 8:
+        for job in jobs:
+            yield (job[0], *_edit_job(job))
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=count) as pool:
+        for job, outcome in zip(jobs, pool.map(_edit_job, jobs, chunksize=8)):
+            yield (job[0], *outcome)
