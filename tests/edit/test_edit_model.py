@@ -168,3 +168,12 @@ def test_switching_to_utf8_keeps_every_text_of_every_character_set(name: str, tm
     assert after.SpecificCharacterSet == "ISO_IR 192" and after.InstitutionName == "Zürich 病院 Ωμέγα"
     changed = {d.path for d in diff_datasets(before, after, meta=False)}
     assert changed <= {"SpecificCharacterSet", "InstitutionName"}, changed
+
+
+def test_a_path_that_leads_nowhere_is_an_error() -> None:
+    ds = ct()
+    with pytest.raises(UsageError, match="leads nowhere"):
+        apply_edits(ds, [Edit.set("OtherPatientIDsSequence[5].PatientID", "X")])  # 2 items: [2] is next
+    with pytest.raises(UsageError, match="leads nowhere"):
+        apply_edits(ds, [Edit.set("PatientName.PatientID", "X")])  # PatientName is not a sequence
+    assert apply_edits(ds, [Edit.delete("OtherPatientIDsSequence[5].PatientID")]) == []  # nothing to delete

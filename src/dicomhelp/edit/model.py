@@ -238,6 +238,10 @@ def _apply(ds: Dataset, edit: Edit, plan: _Plan, uids: UIDMapper | None) -> list
         matches, values = plan.matches, plan.values
         if not matches and values:
             matches = list(resolve(ds, list(edit.steps), create=True))
+            if not matches:
+                raise UsageError(f"{edit.action.value} {edit.path}: the path leads nowhere in this file",
+                                 hint="items are numbered from 0 and added one at a time; "
+                                 "a step before the last must be a sequence")
             values = values * len(matches)
         for m, value in zip(matches, values):
             vr = vr_for(m.parent, m.tag, edit.vr)
