@@ -114,8 +114,11 @@ def main() -> None:
         made = created(tmp / "made")
         ct = replicate(made[:1], tmp / "ct", args.copies)
         objects = replicate(made, tmp / "objects", args.created)
-        print(f"cores: {os.cpu_count()}, jobs: {args.jobs}; created objects: {len(made)} distinct "
-              f"({', '.join(sorted({p.suffix or p.name for p in made}))})")
+        from pydicom import dcmread
+
+        kinds = sorted({str(dcmread(p, stop_before_pixels=True).SOPClassUID.name) for p in made})
+        print(f"cores: {os.cpu_count()}, jobs: {args.jobs}; created objects: {len(made)} files of "
+              f"{len(kinds)} SOP classes ({', '.join(kinds)})")
         api, cli = ours(tmp / "ct", args.jobs)
         print(row("(a) CT image copies", len(ct), api, cli, dciodvfy_loop(ct)))
         api, cli = ours(tmp / "objects", args.jobs)
