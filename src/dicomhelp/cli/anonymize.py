@@ -32,7 +32,8 @@ stderr, nothing written for it); 2 bad option or missing input.
 """
 
 _OPTION_FLAGS = [
-    ("retain_safe_private", "Retain Safe Private Option (keeps the private elements named by --safe-private)."),
+    ("retain_safe_private", "Retain Safe Private Option (keeps the private elements of Table E.3.10-1 and "
+     "those named by --safe-private)."),
     ("retain_uids", "Retain UIDs Option."),
     ("retain_device_identity", "Retain Device Identity Option."),
     ("retain_institution_identity", "Retain Institution Identity Option."),
@@ -58,10 +59,15 @@ def _show_table(ctx: click.Context, _param: click.Parameter, value: bool) -> Non
     from dicomhelp.edit.ps315 import load_table
 
     table = load_table()
+    from dicomhelp.edit.ps315 import load_safe_private
+
     for key, text in table.source.items():
         click.echo(f"{key}: {text}")
     click.echo(f"rows: {len(table.exact) + len(table.repeating)} attributes, "
                f"{sum(len(v) for v in table.content.values())} content item concepts")
+    source, rows = load_safe_private()
+    click.echo(f"safe private attributes: {len(rows)} rows of Table {source['table']}, edition "
+               f"{source['edition']}, from {source['taken_from']}")
     ctx.exit(0)
 
 
@@ -86,7 +92,7 @@ def _show_table(ctx: click.Context, _param: click.Parameter, value: bool) -> Non
 @click.option("--edits", "edits_file", type=click.Path(path_type=Path), metavar="FILE.yaml",
               help="Edits applied after the profile (keep: entries exempt elements from it).")
 @click.option("--safe-private", multiple=True, metavar="PATH",
-              help='A private element known to be safe, e.g. (0029,"SIEMENS CSA HEADER",08).')
+              help='With --retain-safe-private, also keep this private element, e.g. (0029,"MY CREATOR",08).')
 @click.option("--mapping", type=click.Path(path_type=Path), metavar="FILE.csv",
               help="Write old -> new UIDs here. It re-identifies: keep it apart from the data.")
 @click.option("--keep-names", is_flag=True, help="Mirror the input file names instead of naming by new UID.")

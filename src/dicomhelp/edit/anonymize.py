@@ -2,8 +2,9 @@
 
 Every element, at every nesting depth, gets the action of Table E.1-1 for the
 options in force (:mod:`dicomhelp.edit.ps315`); elements the table does not
-list are kept, private elements are removed (Retain Safe Private keeps those the
-user names). What the codes mean here:
+list are kept, private elements are removed (Retain Safe Private keeps those of
+Table E.3.10-1, matched by creator and element at any depth, and those the user
+names). What the codes mean here:
 
 - ``X`` remove, ``Z`` empty, ``K`` keep, ``U`` a new UID derived from the old one
   and the run's secret (the same everywhere, so a study stays a study and
@@ -243,7 +244,7 @@ class _Run:
     # -- values -----------------------------------------------------------------------------------
     def private(self, ds: Dataset, elem: DataElement) -> None:
         tag = int(elem.tag)
-        if ps315.RETAIN_SAFE_PRIVATE in self.options and id(elem) in self.safe_ids:
+        if ps315.RETAIN_SAFE_PRIVATE in self.options and (id(elem) in self.safe_ids or _listed_safe(ds, tag)):
             return
         if (tag & 0xFFFF) < 0x0100 and (tag & 0xFFFF) >= 0x0010:
             return  # creators go with their block (see _drop_empty_private_blocks)
@@ -383,6 +384,16 @@ def _required_type(tag: int, modules: frozenset[str]) -> str:
 
 
 _CONTENT_VALUE_TAGS = {0x0040A160, 0x0040A123, 0x0040A121, 0x0040A122, 0x0040A120, 0x0040A124, 0x0040A30A}
+
+
+def _listed_safe(ds: Dataset, tag: int) -> bool:
+    """Is this private element in Table E.3.10-1 (by group, creator and element byte, at any depth)?"""
+    from dicomhelp.paths import element_step
+
+    step = element_step(ds, tag)
+    if step.creator is None:
+        return False
+    return (tag >> 16, step.creator, tag & 0xFF) in ps315.load_safe_private()[1]
 
 
 def _drop_empty_private_blocks(ds: Dataset) -> None:

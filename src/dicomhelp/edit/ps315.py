@@ -150,3 +150,12 @@ def option_key(name: str) -> str:
             return key
     names = "; ".join(m.removesuffix(" Option") for _c, m in OPTION_CODES.values())
     raise UsageError(f"unknown option '{name}'", hint=f"options: {names}")
+
+
+@lru_cache(maxsize=1)
+def load_safe_private() -> tuple[dict[str, Any], frozenset[tuple[int, str, int]]]:
+    """Table E.3.10-1: (group, creator, element byte) of the private attributes known to be safe."""
+    data = json.loads(resources.files("dicomhelp").joinpath("data/ps315/safe_private_e3_10_1.json")
+                      .read_text("utf-8"))
+    rows = frozenset((int(r["group"], 16), r["creator"], int(r["element_byte"], 16)) for r in data["rows"])
+    return data["source"], rows
