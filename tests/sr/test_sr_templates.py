@@ -190,3 +190,23 @@ def test_damaged_reports_never_crash_the_checker_or_the_reader(study: Path) -> N
             read_sr(ds)
             checked += 1
     assert checked > 50
+
+
+def test_hand_coded_rows_agree_with_the_knowledge_layer() -> None:
+    """The checker's rows (relationship, value type) against the TID tables of dicomhelp.standard."""
+    from dicomhelp.standard import knowledge
+    from dicomhelp.validate.sr_templates import ROWS
+
+    k = knowledge()
+    compared = 0
+    for (tid, (value, scheme)), (rel, vt) in ROWS.items():
+        info = k.tid(tid)
+        assert info is not None, f"TID {tid} missing from the knowledge layer"
+        rows = [r for r in info.rows if r.concept is not None and (r.concept.value, r.concept.scheme) == (value, scheme)]
+        assert rows, f"TID {tid} has no row for ({value}, {scheme})"
+        row = rows[0]
+        assert row.value_type == vt, (tid, value, row)
+        if row.relationship is not None:  # TID 4019: the including row gives the relationship
+            assert row.relationship == rel, (tid, value, row)
+        compared += 1
+    assert compared == len(ROWS)

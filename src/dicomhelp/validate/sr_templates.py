@@ -66,6 +66,37 @@ LANGUAGE_SCHEMES = {"RFC5646", "ISO639_1", "ISO639_2", "IETF4646", "RFC3066"}  #
 ROI_GRAPHIC_TYPES = {"POINT", "POLYLINE", "CIRCLE", "ELLIPSE"}  # TID 1410/1411 region constraints
 GROUP_TEMPLATES = {"1501", "1410", "1411"}
 
+# The rows the checks hard-code: (TID, concept) -> (relationship with the parent, value type), from
+# PS3.16 (2024). tests/sr/test_sr_templates.py compares them with the knowledge layer's TID tables.
+# TID 4019 has no relationship of its own: the including row (HAS CONCEPT MOD in 1501/1410/1411/300) gives it.
+ROWS: dict[tuple[int, Concept], tuple[str, str]] = {
+    (1500, PROCEDURE_REPORTED): ("HAS CONCEPT MOD", "CODE"),
+    (1500, IMAGING_MEASUREMENTS): ("CONTAINS", "CONTAINER"),
+    (1600, IMAGE_LIBRARY): ("CONTAINS", "CONTAINER"),
+    (1204, LANGUAGE): ("HAS CONCEPT MOD", "CODE"),
+    (1204, COUNTRY): ("HAS CONCEPT MOD", "CODE"),
+    (1002, OBSERVER_TYPE): ("HAS OBS CONTEXT", "CODE"),
+    (1003, PERSON_NAME): ("HAS OBS CONTEXT", "PNAME"),
+    (1004, DEVICE_UID): ("HAS OBS CONTEXT", "UIDREF"),
+    (4108, TRACKING_ID): ("HAS OBS CONTEXT", "TEXT"),
+    (4108, TRACKING_UID): ("HAS OBS CONTEXT", "UIDREF"),
+    (1501, SESSION): ("HAS OBS CONTEXT", "TEXT"),
+    (1501, FINDING): ("CONTAINS", "CODE"),
+    (1501, FINDING_CATEGORY): ("CONTAINS", "CODE"),
+    (1501, FINDING_SITE): ("HAS CONCEPT MOD", "CODE"),
+    (1501, LATERALITY): ("HAS CONCEPT MOD", "CODE"),
+    (1410, IMAGE_REGION): ("CONTAINS", "SCOORD"),
+    (1411, IMAGE_REGION): ("CONTAINS", "SCOORD"),
+    (1411, VOLUME_SURFACE): ("CONTAINS", "SCOORD3D"),
+    (1502, ("C2348792", "UMLS")): ("HAS OBS CONTEXT", "TEXT"),
+    (300, FINDING_SITE): ("HAS CONCEPT MOD", "CODE"),
+    (300, ("121401", "DCM")): ("HAS CONCEPT MOD", "CODE"),
+    (300, ("370129005", "SCT")): ("HAS CONCEPT MOD", "CODE"),
+    (4019, ALGORITHM_NAME): ("HAS CONCEPT MOD", "TEXT"),
+    (4019, ALGORITHM_VERSION): ("HAS CONCEPT MOD", "TEXT"),
+    (4019, ALGORITHM_PARAMETERS): ("HAS CONCEPT MOD", "TEXT"),
+}
+
 
 def _ref(tid: int | str) -> str:
     return f"PS3.16 TID {tid}"
@@ -183,6 +214,11 @@ class _Checker:
             yield self.err(f"{rule_prefix}.value-type", f"'{node.meaning}' must be a {' or '.join(types)} item, not "
                            f"{node.vt or '(none)'}", node, tid)
 
+    def row(self, node: Node, tid: int, concept: Concept, rule_tid: int | str | None = None) -> Iterator[Finding]:
+        """Relationship and value type of ``node`` as row (tid, concept) of :data:`ROWS` says."""
+        rel, vt = ROWS[(tid, concept)]
+        yield from self.expect(node, rel, vt, rule_tid or tid, f"sr.tid{rule_tid or tid}")
+
     def cardinality(self, parent: Node, concept: Concept, name: str, tid: int | str, rule: str, *,
                     required: bool, many: bool = False, fix: str | None = None) -> Iterator[Finding]:
         found = parent.with_concept(concept)
@@ -203,7 +239,7 @@ class _Checker:
                                     "sr.tid1500.procedure-reported", required=True, many=True,
                                     fix="add a HAS CONCEPT MOD CODE (121058, DCM, \"Procedure reported\")")
         for node in root.with_concept(PROCEDURE_REPORTED):
-            yield from self.expect(node, "HAS CONCEPT MOD", "CODE", 1500, "sr.tid1500")
+            yield from self.row(node, 1500, PROCEDURE_REPORTED)
         yield from self.cardinality(root, IMAGE_LIBRARY, "Image Library", 1500, "sr.tid1600.library", required=False)
         for node in root.with_concept(IMAGE_LIBRARY):
             yield from self.image_library(node)
@@ -215,7 +251,7 @@ class _Checker:
         yield from self.cardinality(root, IMAGING_MEASUREMENTS, "Imaging Measurements", 1500,
                                     "sr.tid1500.imaging-measurements", required=False)
         for node in root.with_concept(IMAGING_MEASUREMENTS):
-            yield from self.expect(node, "CONTAINS", "CONTAINER", 1500, "sr.tid1500")
+            yield from self.row(node, 1500, IMAGING_MEASUREMENTS)
             for child in node.children:
                 if child.concept == MEASUREMENT_GROUP:
                     yield from self.group(child)
@@ -235,14 +271,14 @@ class _Checker:
         if len(found) > 1:
             yield self.err("sr.tid1204.language-repeated", "the Language item appears more than once", found[1], 1204)
         node = found[0]
-        yield from self.expect(node, "HAS CONCEPT MOD", "CODE", 1204, "sr.tid1204")
+        yield from self.row(node, 1204, LANGUAGE)
         value = node.code_value
         if value is not None and value[1] not in LANGUAGE_SCHEMES:
             yield self.warn("sr.tid1204.language-scheme", f"the language is coded in {value[1]}, not RFC 5646 "
                             "(CID 5000)", node, 1204, fix="use an RFC5646 tag such as en-US")
         for child in node.children:
             if child.concept == COUNTRY:
-                yield from self.expect(child, "HAS CONCEPT MOD", "CODE", 1204, "sr.tid1204")
+                yield from self.row(child, 1204, COUNTRY)
 
     # ----------------------------------------------------------- TID 1001-1004
 
@@ -261,7 +297,7 @@ class _Checker:
                 if kind == DEVICE and not seen_device_uid and current_type_node is not None:
                     yield self.err("sr.tid1004.device-uid-missing", "a device observer has no Device Observer UID",
                                    current_type_node, 1004)
-                yield from self.expect(node, "HAS OBS CONTEXT", "CODE", 1002, "sr.tid1002")
+                yield from self.row(node, 1002, OBSERVER_TYPE)
                 kind = node.code_value
                 current_type_node = node
                 seen_device_uid = False
@@ -294,7 +330,7 @@ class _Checker:
     # ----------------------------------------------------------- TID 1600-1602
 
     def image_library(self, node: Node) -> Iterator[Finding]:
-        yield from self.expect(node, "CONTAINS", "CONTAINER", 1600, "sr.tid1600")
+        yield from self.row(node, 1600, IMAGE_LIBRARY)
         for group in node.children:
             if group.concept == IMAGE_LIBRARY_GROUP:
                 yield from self.expect(group, "CONTAINS", "CONTAINER", 1600, "sr.tid1600")
@@ -369,10 +405,9 @@ class _Checker:
     def group_child(self, child: Node, tid: int) -> Iterator[Finding]:
         concept = child.concept
         if concept in (TRACKING_ID, TRACKING_UID):
-            yield from self.expect(child, "HAS OBS CONTEXT", "TEXT" if concept == TRACKING_ID else "UIDREF", 4108,
-                                   "sr.tid4108")
+            yield from self.row(child, 4108, concept)
         elif concept == SESSION:
-            yield from self.expect(child, "HAS OBS CONTEXT", "TEXT", tid, f"sr.tid{tid}")
+            yield from self.row(child, 1501, SESSION, tid)
         elif concept in TIME_POINT_ITEMS:
             if child.rel != "HAS OBS CONTEXT":
                 yield self.err("sr.tid1502.relationship", f"'{child.meaning}' must be related by HAS OBS CONTEXT",
@@ -386,11 +421,11 @@ class _Checker:
                 yield self.err(f"sr.tid{tid}.value-type", "Finding category is a CODE item", child, tid)
         elif concept == FINDING:
             if child.vt == "CODE":
-                yield from self.expect(child, "CONTAINS", "CODE", tid, f"sr.tid{tid}")
+                yield from self.row(child, 1501, FINDING, tid)
         elif concept == FINDING_SITE:
             yield from self.finding_site(child, tid)
         elif concept in (ALGORITHM_NAME, ALGORITHM_VERSION, ALGORITHM_PARAMETERS):
-            yield from self.expect(child, "HAS CONCEPT MOD", "TEXT", 4019, "sr.tid4019")
+            yield from self.row(child, 4019, concept)
         elif child.vt == "NUM":
             yield from self.measurement(child, tid)
         elif child.vt == "IMAGE" and child.rel == "CONTAINS":
@@ -416,10 +451,10 @@ class _Checker:
         return None
 
     def finding_site(self, node: Node, tid: int | str) -> Iterator[Finding]:
-        yield from self.expect(node, "HAS CONCEPT MOD", "CODE", tid, f"sr.tid{tid}")
+        yield from self.row(node, 1501, FINDING_SITE, tid)
         for child in node.children:
             if child.concept == LATERALITY:
-                yield from self.expect(child, "HAS CONCEPT MOD", "CODE", tid, f"sr.tid{tid}")
+                yield from self.row(child, 1501, LATERALITY, tid)
                 value = child.code_value
                 if value is not None and value not in LATERALITIES:
                     yield self.err("sr.cid244.laterality", f"laterality {value} is not in DCID 244 Laterality "
@@ -458,7 +493,7 @@ class _Checker:
             elif concept == FINDING_SITE:
                 yield from self.finding_site(child, measurement_tid)
             elif concept in (ALGORITHM_NAME, ALGORITHM_VERSION, ALGORITHM_PARAMETERS):
-                yield from self.expect(child, "HAS CONCEPT MOD", "TEXT", 4019, "sr.tid4019")
+                yield from self.row(child, 4019, concept)
                 if concept == ALGORITHM_NAME:
                     yield from self._algorithm_version(child)
             elif child.vt == "IMAGE":
