@@ -343,3 +343,17 @@ def test_cli_keep_set_and_json(tmp_path: Path) -> None:
     assert report[0]["options"] == [] and "Burned In Annotation" in report[0]["warnings"][0]
     out = pydicom.dcmread(tmp_path / "a.dcm")
     assert out.PatientID == "SUBJ-001" and out.PatientAge == "000Y"
+
+
+@pytest.mark.parametrize("name", ["sr.dcm", "gsps.dcm"])
+def test_markers_planted_everywhere_in_sr_and_gsps_do_not_survive(study_with_sr_and_gsps: Path, name: str,
+                                                                 tmp_path: Path) -> None:
+    """Besides the content the builders put in: every listed attribute, nested items, a private block."""
+    ds = pydicom.dcmread(study_with_sr_and_gsps / name)
+    planted = plant_markers(ds)
+    ds.save_as(tmp_path / name)
+    assert len(markers_in(tmp_path / name)) > planted
+    out = anonymize_file(Job(str(tmp_path / name), str(tmp_path / "anon.dcm")), Settings(secret=SECRET))
+    assert out.error is None, out.error
+    assert markers_in(tmp_path / "anon.dcm") == []
+    assert ps315.CLEAN_STRUCTURED_CONTENT in out.options or ps315.CLEAN_GRAPHICS in out.options
