@@ -210,3 +210,14 @@ def test_hand_coded_rows_agree_with_the_knowledge_layer() -> None:
             assert row.relationship == rel, (tid, value, row)
         compared += 1
     assert compared == len(ROWS)
+
+
+def test_binding_value_sets_agree_with_the_knowledge_layer() -> None:
+    from dicomhelp.standard import knowledge
+    from dicomhelp.validate.sr_templates import LATERALITIES, OBSERVER_TYPES
+
+    k = knowledge()
+    for number, hand_coded in ((244, LATERALITIES), (270, OBSERVER_TYPES)):
+        cid = k.cid(number)
+        assert cid is not None
+        assert {(m.value, m.scheme) for m in cid.members} == hand_coded
