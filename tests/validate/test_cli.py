@@ -65,8 +65,12 @@ def test_folder_batch_bad_files_do_not_stop_the_run(tmp_path: Path, sample_study
     assert "file.unreadable" in proc.stdout
 
 
-def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+def test_missing_path_or_empty_folder_is_a_usage_error(tmp_path: Path) -> None:
     assert_clean_failure(run_cli("validate", str(tmp_path / "nope.dcm")), 2)
+    (tmp_path / "empty").mkdir()
+    proc = run_cli("validate", str(tmp_path / "empty"))
+    assert_clean_failure(proc, 2)
+    assert "no files to validate" in proc.stderr
 
 
 def test_as_set_consistency_and_references(tmp_path: Path, sample_study: list[Path], mutate) -> None:

@@ -237,7 +237,13 @@ def validate_paths(
     if as_set and not opts.as_set:
         opts = replace(opts, as_set=True)
     start = time.perf_counter()
+    paths = list(paths)
     files = [str(p) for p in iter_files(paths)]
+    if not files:
+        from dicomhelp.errors import UsageError
+
+        raise UsageError("no files to validate", source=" ".join(str(p) for p in paths),
+                         hint="the folders are empty")
     n_jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
     reports = list(_run(files, opts, n_jobs, progress))
     run = RunReport(files=reports)
