@@ -20,6 +20,7 @@ def test_valid_file_exits_0(sample_study: list[Path]) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(f"{sample_study[0]}: OK (CT Image Storage): 0 error(s)")
     assert "1 file(s) checked: 1 without errors" in proc.stdout
+    assert proc.stderr == ""  # no progress bar when stderr is not a terminal
 
 
 def test_errors_exit_1_one_finding_per_line(mutate) -> None:
