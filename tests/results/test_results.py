@@ -154,6 +154,9 @@ def test_bad_references_are_refused_with_the_spec_path(study: Path, tmp_path: Pa
     del spec["pdf"]["text"]
     _refused(spec, study, tmp_path, "pdf.document", "no such PDF file")
     spec = json.loads(json.dumps(example))
+    spec["device"]["uid"] = "1.2.abc"
+    _refused(spec, study, tmp_path, "device.uid", "not a valid UID")
+    spec = json.loads(json.dumps(example))
     spec["sc"]["compression"] = "jpeg-xl"
     _refused(spec, study, tmp_path, "sc.compression", "unsupported transfer syntax")
 

@@ -60,6 +60,12 @@ class DeviceSpec:
     uid: str | None = field(default=None, metadata={"doc": "Device UID; default: derived from the identity"})
     institution: str | None = field(default=None, metadata={"doc": "Institution Name"})
 
+    def _spec_check(self, path: str) -> None:
+        from dicomhelp.uids import is_valid_uid
+
+        if self.uid is not None and not is_valid_uid(self.uid):
+            fail(join(path, "uid"), f"'{self.uid}' is not a valid UID", "digits and dots, at most 64 characters")
+
     def equipment(self) -> Equipment:
         return Equipment(manufacturer=self.manufacturer, model_name=self.model or self.name,
                          software_versions=self.version or __version__,
