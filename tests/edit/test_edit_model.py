@@ -177,3 +177,12 @@ def test_a_path_that_leads_nowhere_is_an_error() -> None:
     with pytest.raises(UsageError, match="leads nowhere"):
         apply_edits(ds, [Edit.set("PatientName.PatientID", "X")])  # PatientName is not a sequence
     assert apply_edits(ds, [Edit.delete("OtherPatientIDsSequence[5].PatientID")]) == []  # nothing to delete
+
+
+def test_one_uid_mapping_per_call_without_a_mapper() -> None:
+    ds = ct()
+    ds.ReferencedStudySequence = [pydicom.Dataset()]
+    ds.ReferencedStudySequence[0].ReferencedSOPInstanceUID = ds.StudyInstanceUID
+    apply_edits(ds, [Edit.replace_uid("StudyInstanceUID"),
+                     Edit.replace_uid("ReferencedStudySequence[*].ReferencedSOPInstanceUID")])
+    assert ds.ReferencedStudySequence[0].ReferencedSOPInstanceUID == ds.StudyInstanceUID != ct().StudyInstanceUID

@@ -179,6 +179,10 @@ def apply_edits(ds: Dataset, edits: Iterable[Edit], *, uids: UIDMapper | None = 
     per element). Raises :class:`UsageError` with the element path.
     """
     edits = list(edits)
+    if uids is None and any(e.action is Action.REPLACE_UID for e in edits):
+        from dicomhelp.uids import UIDPolicy
+
+        uids = UIDMapper(UIDPolicy.from_env())  # one mapper: the same old UID gets the same new one
     plans = [_plan(ds, e) for e in edits]  # values parsed and checked before any change
     if any(_needs_utf8(ds, plan) for plan in plans):
         switch_to_utf8(ds)
@@ -270,10 +274,7 @@ def _apply(ds: Dataset, edit: Edit, plan: _Plan, uids: UIDMapper | None) -> list
             elem = m.parent[m.tag]
             if elem.VR != "UI":
                 raise UsageError(f"replace_uid {m.path}: VR is {elem.VR}, not UI")
-            if uids is None:
-                from dicomhelp.uids import UIDPolicy
-
-                uids = UIDMapper(UIDPolicy.from_env())
+            assert uids is not None
             old = elem.value
             if not old:
                 continue
