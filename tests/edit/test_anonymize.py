@@ -247,9 +247,15 @@ def test_placeholder_pdf_is_well_formed() -> None:
 
 
 def test_mapping_only_when_asked_and_burned_in_warning(tmp_path: Path) -> None:
+    import pydicom.data
+
     make_sample_study(tmp_path / "ct", slices=2)
+    dicomdir = Path(pydicom.data.__file__).parent / "test_files" / "dicomdirtests" / "DICOMDIR"
+    (tmp_path / "ct" / "DICOMDIR").write_bytes(dicomdir.read_bytes())
     proc = run_cli("anonymize", str(tmp_path / "ct"), str(tmp_path / "a"), "--secret", SECRET)
     assert proc.returncode == 0, proc.stderr
+    assert "DICOMDIR not copied" in proc.stderr and len(list((tmp_path / "a").iterdir())) == 2
+    (tmp_path / "ct" / "DICOMDIR").unlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "ct"], "no mapping file unless asked"
     assert proc.stderr.count("Burned In Annotation is absent") == 2
     proc = run_cli("anonymize", str(tmp_path / "ct"), str(tmp_path / "b"), "--secret", SECRET,

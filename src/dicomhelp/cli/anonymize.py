@@ -124,6 +124,10 @@ def command(source: Path, output: Path, named_options: tuple[str, ...], no_clean
         clean_ps=not no_clean_ps, replace_documents=replace_documents,
         uid_root=check_root(uid_root) if uid_root else None, edits=tuple(edits), safe_private=safe_private)
     jobs_list = an.plan_jobs(source, output, keep_names=keep_names)
+    if source.is_dir():
+        for index in sorted(p for p in source.rglob("*") if p.name.upper() == "DICOMDIR"):
+            warn(f"{index}: DICOMDIR not copied (it names the patient and indexes the original files); "
+                 "build a new one for the output")
     results = an.run_jobs(jobs_list, settings, workers=jobs, progress=_progress(len(jobs_list), as_json))
     failed = [r for r in results if r.error]
     for r in results:
