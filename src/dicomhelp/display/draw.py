@@ -217,11 +217,13 @@ def _draw_text(draw: ImageDraw.ImageDraw, obj: Dataset, geo: Geometry, colour: t
             gap = 4 * geo.scale
             width = draw.textlength(text, font=font)
             # Below and right of the anchor, or left of it when the text would leave the picture.
-            x = ax + gap if ax + gap + width <= geo.display_size[0] else max(0.0, ax - gap - width)
-            anchor_to = (x, ay + gap)
-            draw.text(anchor_to, text, fill=colour, font=font)
+            right = ax + gap + width <= geo.display_size[0]
+            x = ax + gap if right else max(0.0, ax - gap - width)
+            draw.text((x, ay + gap), text, fill=colour, font=font)
+            # The line ends at the corner of the text nearest the anchor.
+            anchor_to = (x if right else x + width, ay + gap)
         if str(obj.get("AnchorPointVisibility", "N")) == "Y":
-            draw.line([(ax, ay), anchor_to], fill=colour, width=1)
+            draw.line([(ax, ay), anchor_to], fill=colour, width=max(1, geo.scale // 2))
 
 
 def render(image: Dataset, ps: Dataset | None = None, *, frame: int = 1, scale: int = 1) -> Rendering:
