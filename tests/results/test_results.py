@@ -15,7 +15,8 @@ from dicomhelp.create.spec import load_data
 from dicomhelp.errors import SpecError, UsageError
 from dicomhelp.samples import make_sample_study
 from dicomhelp.uids import UIDPolicy
-from support import assert_clean_failure, dcentvfy, dciodvfy, dcmdump, dcmpschk, pixelmed_sr, run_cli, tool
+from support import (assert_clean_failure, dcentvfy, dciodvfy, dcmdump, dcmpschk, dsrdump, pixelmed_sr, run_cli,
+                     tool)
 
 SEED = ["--uid-seed", "results-tests"]
 
@@ -64,6 +65,7 @@ def test_every_file_passes_dciodvfy_and_the_tools(made: dict) -> None:
         if f["kind"] == "source":
             assert dciodvfy(made["out"] / f["file"]).ok
     assert dcmpschk(made["by_kind"]["gsps"]).ok
+    assert dsrdump(made["by_kind"]["sr"]).ok, str(dsrdump(made["by_kind"]["sr"]))
     sr = pixelmed_sr(made["by_kind"]["sr"])
     assert sr.ok, str(sr)
     pdf = made["out"] / "report.pdf"

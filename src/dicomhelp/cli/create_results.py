@@ -73,4 +73,4 @@ def command(spec: str, source: str, out: str | None, dry_run: bool, with_source:
             click.echo(line)
     if errors:
         raise InputError(f"the written set has {errors} validation error(s)",
-                         hint=f"see: dicomhelp validate --set {out}")
+                         hint=f"see: dicomhelp validate --as-set {out}")
