@@ -284,11 +284,17 @@ def encode_frames(frames: np.ndarray, fmt: PixelFormat, compression: Compression
                 yield _encode_one(i)
             return
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            # A few frames per task: fewer round trips, still streamed in order.
+        # A process pool that notices a dead worker (multiprocessing.Pool would wait forever).
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            # A few frames per task: fewer round trips, still yielded in order.
             chunk = max(1, min(8, len(frames) // (workers * 8)))
-            yield from pool.imap(_encode_one, range(len(frames)), chunksize=chunk)
+            try:
+                yield from pool.map(_encode_one, range(len(frames)), chunksize=chunk)
+            except BrokenProcessPool:
+                raise RuntimeError("an encoder process crashed") from None
     finally:
         _JOB.clear()
 

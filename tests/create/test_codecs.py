@@ -13,7 +13,7 @@ from pydicom import dcmread
 from dicomhelp import codecs
 from dicomhelp.codecs import Compression, decode_frames, syntax_by_name, transcode
 from dicomhelp.create.sc import SCOptions, build_sc
-from dicomhelp.errors import DicomHelpError, SpecError, UsageError
+from dicomhelp.errors import DicomHelpError, InputError, SpecError, UsageError
 from dicomhelp.io import read_file, sample_file, write_atomic
 from support import assert_clean_failure, dciodvfy, dcmdump, pydicom_test_files, run_cli
 
@@ -197,3 +197,17 @@ def test_transcode_file_maps_uncompressed_input(high_bits: bool, tmp_path: Path)
     np.testing.assert_array_equal(dcmread(out).pixel_array, frames)
     again = transcode_file(out, Compression("none"), new_uid=_new_uid)  # encapsulated: read, not mapped
     np.testing.assert_array_equal(_reload(again.dataset).pixel_array, frames)
+
+
+def test_a_crashed_encoder_process_is_an_error_not_a_hang(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    def crash(index: int):
+        os._exit(11)  # what a segfaulting codec looks like to the parent
+
+    # Sent to the workers by name, like the real one.
+    crash.__module__, crash.__qualname__ = codecs.__name__, "_encode_one"
+    monkeypatch.setattr(codecs, "_encode_one", crash)
+    frames = np.zeros((4, 32, 32), np.uint8)
+    with pytest.raises(InputError, match="an encoder process crashed"):
+        build_sc(frames, options=SCOptions(compression=Compression("rle-lossless", workers=2)))
