@@ -222,3 +222,18 @@ def test_priors_go_to_pertinent_other_evidence(study: Path, tmp_path: Path) -> N
     assert other.StudyInstanceUID != current
     assert other.ReferencedSeriesSequence[0].ReferencedSOPSequence[0].ReferencedSOPInstanceUID == prior_uid
     assert _errors(ds) == []
+
+
+def test_an_earlier_report_in_the_source_folder_is_no_image(study: Path, tmp_path: Path) -> None:
+    """Instance numbers name images: the SR written next to them (instance 1 too) is not one."""
+    import shutil
+
+    folder = tmp_path / "with-sr"
+    shutil.copytree(study, folder)
+    build_file(specs.planar("CIRCLE"), folder, folder / "sr.dcm")
+    data = specs.planar("POINT")
+    data["groups"][0]["region"]["image"] = 1
+    ds = build(data, folder).dataset
+    region = [i for i in ds.ContentSequence[-1].ContentSequence[0].ContentSequence if i.ValueType == "SCOORD"][0]
+    ref = region.ContentSequence[0].ReferencedSOPSequence[0]
+    assert ref.ReferencedSOPClassUID == "1.2.840.10008.5.1.4.1.1.2"  # CT Image Storage

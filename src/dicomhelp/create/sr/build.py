@@ -103,7 +103,8 @@ def load_source(paths: Sequence[str | os.PathLike[str]]) -> Source:
 def resolve_image(ref: S.ImageRef, source: Source, study_uid: str, path: str) -> SourceImage:
     """An image reference of the spec → the source image, or a SpecError naming ``path``."""
     if isinstance(ref, int):
-        hits = [i for i in source.images if _instance_number(i) == ref
+        # Images only: an earlier SR or GSPS in the same folder also has instance number 1.
+        hits = [i for i in source.images if _instance_number(i) == ref and "Rows" in i.dataset
                 and str(i.dataset.get("StudyInstanceUID")) == study_uid]
         series = sorted({int(i.dataset.get("SeriesNumber") or 0) for i in hits})
         if len(hits) == 1:
@@ -121,7 +122,8 @@ def resolve_image(ref: S.ImageRef, source: Source, study_uid: str, path: str) ->
     match = _SERIES_INSTANCE.match(text)
     if match:
         sn, inn = int(match.group(1)), int(match.group(2))
-        hits = [i for i in source.images if _instance_number(i) == inn and int(i.dataset.get("SeriesNumber") or 0) == sn]
+        hits = [i for i in source.images if _instance_number(i) == inn and "Rows" in i.dataset
+                and int(i.dataset.get("SeriesNumber") or 0) == sn]
         if len(hits) != 1:
             fail(path, f"no single image with series number {sn} and instance number {inn} in the source",
                  _source_hint(source))
