@@ -96,3 +96,18 @@ def test_schema_comes_from_the_dataclasses() -> None:
     # Every $ref resolves (the schema is self-contained).
     refs = set(re.findall(r'"#/\$defs/(\w+)"', json.dumps(schema)))
     assert refs and refs <= set(defs)
+
+
+def test_sr_codes_in_every_form() -> None:
+    from dicomhelp.create.sr.spec import Code
+
+    liver = Code("10200004", "SCT", "Liver")
+    for form in ("SCT: Liver", "SCT:10200004", "sct: liver", ["10200004", "SCT", "Liver"],
+                 {"value": "10200004", "scheme": "SCT", "meaning": "Liver"}):
+        assert from_data(Code, form, "c") == liver
+    assert from_data(Code, [126000, "DCM", "Imaging Measurement Report"], "c").value == "126000"
+    assert from_data(Code, "DCM: 126000", "c").meaning == "Imaging Measurement Report"
+    for bad, words in ((["1", "SCT"], "triplet"), ("Liver", "not a code"), ("XYZ: Liver", "no scheme 'XYZ'"),
+                       ({"value": "1", "scheme": "SCT"}, "'meaning' is required"), (3, "expected a code")):
+        with pytest.raises(SpecError, match=words):
+            from_data(Code, bad, "c")

@@ -57,7 +57,10 @@ class Code:
         if isinstance(value, str):
             return cls.from_short(value, path)
         if isinstance(value, list):
-            if len(value) not in (3, 4) or not all(isinstance(v, str) for v in value):
+            # YAML reads an unquoted code value like 126000 as a number: it is the code's text.
+            value = [str(v) if isinstance(v, int) and not isinstance(v, bool) and i == 0 else v
+                     for i, v in enumerate(value)]
+            if len(value) not in (3, 4) or not all(isinstance(v, str) and v for v in value):
                 fail(path, "a code triplet is [value, scheme, meaning] (text)")
             return cls(*value).checked(path)
         if isinstance(value, dict):
@@ -65,6 +68,8 @@ class Code:
             for key in value:
                 if key not in known:
                     fail(join(path, str(key)), f"unknown key '{key}'", did_you_mean(str(key), known))
+            if isinstance(value.get("value"), int) and not isinstance(value.get("value"), bool):
+                value = {**value, "value": str(value["value"])}
             for key in ("value", "scheme", "meaning"):
                 if not isinstance(value.get(key), str) or not value.get(key):
                     fail(join(path, key), f"'{key}' is required (text)")
