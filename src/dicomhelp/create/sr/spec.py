@@ -83,9 +83,10 @@ class Code:
             "'DCM: 126000'), a triplet [value, scheme, meaning] or a mapping.",
             "anyOf": [
                 {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]+\s*:\s*\S.*$"},
-                {"type": "array", "items": {"type": "string"}, "minItems": 3, "maxItems": 4},
+                {"type": "array", "items": {"type": ["string", "integer"]}, "minItems": 3, "maxItems": 4},
                 {"type": "object", "required": ["value", "scheme", "meaning"], "additionalProperties": False,
-                 "properties": {k: {"type": "string"} for k in ("value", "scheme", "meaning", "scheme_version")}},
+                 "properties": {"value": {"type": ["string", "integer"]},
+                                **{k: {"type": "string"} for k in ("scheme", "meaning", "scheme_version")}}},
             ],
         }
 
