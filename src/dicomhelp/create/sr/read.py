@@ -236,6 +236,9 @@ class _Reader:
                         self.note("sr.read.unknown-item", f"{_label(group)} in Imaging Measurements: skipped", gpos)
             else:
                 self.note("sr.read.unknown-item", f"{_label(item)} is not modelled by the spec: skipped", pos)
+        if "language" not in doc:
+            self.note("sr.read.no-language", "no Language item (TID 1204): the spec gives the default, en-US, "
+                      "which a rebuilt report will carry", "1", severity="warning")
         if modifiers:
             doc["title_modifiers"] = modifiers
         if procedures:
