@@ -93,7 +93,29 @@ def no_procedure(ds: pydicom.Dataset) -> None:
     _remove(ds, "121058")
 
 
+def undeclared_private_scheme(ds: pydicom.Dataset) -> None:
+    del ds.CodingSchemeIdentificationSequence
+
+
+def open_polyline(ds: pydicom.Dataset) -> None:
+    region = next(i for i in _groups(ds)[1].ContentSequence if i.ValueType == "SCOORD")
+    region.GraphicData = list(region.GraphicData)[:-2]
+
+
+def algorithm_without_version(ds: pydicom.Dataset) -> None:
+    group = _groups(ds)[1]
+    group.ContentSequence = [i for i in group.ContentSequence if i.ConceptNameCodeSequence[0].CodeValue != "111003"]
+
+
+def unit_not_ucum(ds: pydicom.Dataset) -> None:
+    _first_num(ds).MeasuredValueSequence[0].MeasurementUnitsCodeSequence[0].CodingSchemeDesignator = "99UNITS"
+
+
 MUTATIONS: dict[str, tuple[Callable[[pydicom.Dataset], None], str]] = {
+    "undeclared private scheme": (undeclared_private_scheme, "sr.codes.private-scheme-undeclared"),
+    "open polyline": (open_polyline, "sr.tid1410.polyline-open"),
+    "algorithm without version": (algorithm_without_version, "sr.tid4019.version-missing"),
+    "unit not UCUM": (unit_not_ucum, "sr.tid300.unit-scheme"),
     "missing unit": (drop_unit, "sr.tid300.unit-missing"),
     "wrong relationship type": (wrong_relationship, "sr.tid4108.relationship"),
     "region image not in evidence": (region_image_not_in_evidence, "sr.evidence.image-not-listed"),
@@ -121,7 +143,7 @@ def test_mutation_is_flagged_with_its_rule(mixed: pydicom.Dataset, name: str) ->
     assert rule in {f.rule for f in findings}, [f.rule for f in findings]
     hit = next(f for f in findings if f.rule == rule)
     assert hit.sr_position and hit.sr_position.startswith("1")
-    assert hit.reference and hit.reference.startswith("PS3.16 TID")
+    assert hit.reference and hit.reference.startswith("PS3.")
 
 
 def test_positions_and_paths_point_at_the_item(mixed: pydicom.Dataset) -> None:
