@@ -8,6 +8,7 @@ never a traceback, and so that pixel data is never loaded unless asked for.
 from __future__ import annotations
 
 import os
+import struct
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -281,6 +282,16 @@ class ScanResult:
     remarks: list[str] = field(default_factory=list)  # oddities that lose nothing
 
 
+@dataclass(frozen=True)
+class _Structs:
+    tag: struct.Struct
+    long: struct.Struct
+    short: struct.Struct
+
+
+_STRUCTS = {e: _Structs(struct.Struct(e + "HH"), struct.Struct(e + "L"), struct.Struct(e + "H")) for e in "<>"}
+
+
 @dataclass
 class _Frame:
     kind: str  # "seq" | "item" | "frags"
@@ -300,7 +311,6 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
     with the number of elements and fragments, not with their size. ``hint``
     is the dataset encoding pydicom found, ``(implicit, little)``.
     """
-    import struct
 
     res = ScanResult()
     fp.seek(0)
@@ -367,14 +377,15 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
         else:
             e_implicit, e_little = (frame.implicit if frame is not None else implicit), little
         endian = "<" if e_little else ">"
-        group, elem = struct.unpack(endian + "HH", header[:4])
+        fmt = _STRUCTS[endian]
+        group, elem = fmt.tag.unpack_from(header)
         tag = (group << 16) | elem
         if not stack:
             top_start = pos
             res.bad_top_tag = tag
 
         if group == 0xFFFE:  # item, item delimiter, sequence delimiter: always 4-byte length
-            (length,) = struct.unpack(endian + "L", header[4:8])
+            (length,) = fmt.long.unpack_from(header, 4)
             pos += 8
             if frame is None:
                 return fail(f"stray item tag {_tag_text(tag)} at byte {pos - 8} (malformed file)")
@@ -418,14 +429,14 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
                 more = fp.read(4)
                 if len(more) < 4:
                     return _truncated(res, fail, f"in the header of {_tag_text(tag)}", size, stack)
-                (length,) = struct.unpack(endian + "L", more)
+                (length,) = fmt.long.unpack(more)
                 pos += 12
             else:
-                (length,) = struct.unpack(endian + "H", header[6:8])
+                (length,) = fmt.short.unpack_from(header, 6)
                 pos += 8
         else:
             vr = _implicit_vr(tag)
-            (length,) = struct.unpack(endian + "L", header[4:8])
+            (length,) = fmt.long.unpack_from(header, 4)
             pos += 8
 
         if length == UNDEFINED_LENGTH:

@@ -17,10 +17,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from pydicom import Dataset
+from pydicom.dataelem import RawDataElement
+from pydicom.multival import MultiValue
+from pydicom.tag import BaseTag
+from pydicom.values import convert_value
+
 from dicomhelp.paths import element_step
 
+# pydicom is imported at module level here (unlike the CLI modules): this module is
+# only loaded to show a dataset, and the per-element hot path must not re-import.
+
 if TYPE_CHECKING:
-    from pydicom import Dataset
     from pydicom.dataelem import DataElement
 
     from dicomhelp.io import DicomFile, PixelDataInfo
@@ -83,8 +91,6 @@ def build_tree(
     private: bool = True,
 ) -> Tree:
     """The tree of a file read by :func:`dicomhelp.io.read_file`, or of a dataset."""
-    from pydicom import Dataset
-
     if isinstance(source, Dataset):
         ds, pixel, problems, name = source, None, [], None
     else:
@@ -156,9 +162,6 @@ def _fast_value(ds: Dataset, tag: int, charset: Any) -> tuple[str, Any] | None:
     directly; implicit, ambiguous, sequence, UN and deferred elements still go
     through pydicom.
     """
-    from pydicom.dataelem import RawDataElement
-    from pydicom.values import convert_value
-
     raw = _raw(ds, tag)
     if not isinstance(raw, RawDataElement):
         return None
@@ -259,8 +262,6 @@ def _public_keyword(tag: int) -> str:
 
 
 def _item_node(item: Any, index: int, seq: Node, seq_path: str, parent_position: str | None, private: bool) -> Node:
-    from pydicom import Dataset
-
     position = None
     if seq.tag == CONTENT_SEQUENCE and parent_position is not None:
         position = f"{parent_position}.{index + 1}"
@@ -330,9 +331,6 @@ def value_text(elem: DataElement) -> str:
 
 
 def value_text_of(vr: str, value: Any) -> str:
-    from pydicom.multival import MultiValue
-    from pydicom.tag import BaseTag
-
     if value is None:
         return ""
     if isinstance(value, (bytes, bytearray, memoryview)):
