@@ -246,7 +246,7 @@ def _encode_one(index: int) -> tuple[bytes, float, int]:
     from pydicom.pixels.encoders.base import get_encoder
 
     frames = _JOB["frames"]
-    frame = np.ascontiguousarray(frames[index])
+    frame = _clear_high_bits(np.ascontiguousarray(frames[index]), _JOB["bits_stored"])
     uid = _JOB["uid"]
     data = get_encoder(uid).encode(frame, encoding_plugin=_JOB["plugin"], **_JOB["kwargs"])
     sse, max_err = 0.0, 0
@@ -276,7 +276,7 @@ def encode_frames(frames: np.ndarray, fmt: PixelFormat, compression: Compression
     uid = compression.syntax.uid
     _JOB.clear()
     _JOB.update(frames=frames, uid=uid, kwargs=_encoder_kwargs(fmt, compression), plugin=_plugin(uid),
-                lossy=compression.syntax.lossy)
+                lossy=compression.syntax.lossy, bits_stored=fmt.bits_stored)
     workers = _worker_count(compression, frames)
     try:
         if workers <= 1 or not hasattr(os, "fork"):
@@ -383,7 +383,8 @@ def set_native_pixels(ds: Dataset, frames: np.ndarray, fmt: PixelFormat | None =
         dtype = {8: "u1", 16: "u2", 32: "u4"}[fmt.bits_allocated]
         if fmt.pixel_representation:
             dtype = dtype.replace("u", "i")
-        data = np.ascontiguousarray(frames, dtype=np.dtype(dtype).newbyteorder("<")).tobytes()
+        arr = _clear_high_bits(np.ascontiguousarray(frames, dtype=np.dtype(dtype).newbyteorder("<")), fmt.bits_stored)
+        data = arr.tobytes()
         if len(data) % 2:
             data += b"\x00"
         vr = "OB" if fmt.bits_allocated == 8 else "OW"
@@ -576,6 +577,17 @@ def _high_bits_clear(arr: np.ndarray, stored: int) -> bool:
     return stored >= arr.dtype.itemsize * 8 or not arr.size or int(arr.max()) < (1 << stored)
 
 
+def _clear_high_bits(frame: np.ndarray, stored: int) -> np.ndarray:
+    """Unsigned values without the bits above Bits Stored (not part of the value, PS3.5 8.1.1).
+
+    Done per frame, in the process encoding it, so the parent never has to
+    touch every page of a memory-mapped input.
+    """
+    if frame.dtype.kind != "u" or stored >= frame.dtype.itemsize * 8 or _high_bits_clear(frame, stored):
+        return frame
+    return frame & frame.dtype.type((1 << stored) - 1)
+
+
 def _native_view(ds: Dataset) -> np.ndarray | None:
     """Uncompressed pixels as a zero-copy view of Pixel Data, when no unpacking or masking is needed.
 
@@ -599,7 +611,7 @@ def transcode_file(path: str | os.PathLike[str], compression: Compression, *,
     """:func:`transcode` a file; uncompressed input is memory-mapped instead of read.
 
     The forked encoders then read the pages they need straight from the page
-    cache: no copy of the input in memory and no time spent reading it first.
+    cache: the parent holds no copy of the input and spends no time reading it.
     """
     import numpy as np
 
@@ -610,11 +622,11 @@ def transcode_file(path: str | os.PathLike[str], compression: Compression, *,
     info = header.pixel
     layout = _native_layout(header.dataset) if info is not None and info.tag == 0x7FE00010 else None
     if info is not None and layout is not None and not info.encapsulated:
-        dtype, shape, stored = layout
+        dtype, shape, _stored = layout
         if info.length >= int(np.prod(shape)) * dtype.itemsize:
+            # Bits above Bits Stored are cleared frame by frame by the encoding processes.
             frames = np.memmap(path, dtype=dtype, mode="r", offset=info.offset, shape=shape)
-            if _high_bits_clear(frames, stored):
-                return transcode(header.dataset, compression, new_uid=new_uid, source=name, frames=frames)
+            return transcode(header.dataset, compression, new_uid=new_uid, source=name, frames=frames)
     return transcode(read_file(path, pixels=True).dataset, compression, new_uid=new_uid, source=name)
 
 
