@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import struct
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -527,6 +526,8 @@ def write_atomic(ds: Dataset, path: str | os.PathLike[str], *, enforce_file_form
     The file appears complete or not at all, even if the process is killed
     mid-write, so an input edited in place is never half-written.
     """
+    import tempfile  # only writers need it; readers start faster without
+
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -547,6 +548,8 @@ def write_atomic(ds: Dataset, path: str | os.PathLike[str], *, enforce_file_form
 
 def write_bytes_atomic(data: bytes, path: str | os.PathLike[str]) -> Path:
     """Write raw bytes atomically (extracted documents, previews, reports)."""
+    import tempfile  # only writers need it; readers start faster without
+
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
