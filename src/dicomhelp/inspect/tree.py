@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,7 @@ BINARY_VRS = frozenset({"OB", "OW", "OF", "OD", "OL", "OV", "UN", "OB or OW", "U
 HEX_PREVIEW_BYTES = 16
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One line of the tree."""
 
@@ -437,7 +437,6 @@ def filter_tree(nodes: list[Node], pattern: str) -> list[Node]:
         kids = [k for k in (keep(c) for c in node.children) if k is not None]
         if not kids:
             return None
-        copy = Node(**{**node.__dict__, "children": kids})
-        return copy
+        return replace(node, children=kids)
 
     return [k for k in (keep(n) for n in nodes) if k is not None]
