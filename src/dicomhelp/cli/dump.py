@@ -265,7 +265,7 @@ def _dumps(files: list[Path], options: TextOptions, many: bool) -> Iterator[File
     global _WORKER_JOB
     _WORKER_JOB = (options, many)
     with context.Pool(workers) as pool:
-        yield from pool.imap(_dump_in_worker, files, chunksize=8)
+        yield from pool.imap(_dump_in_worker, files, chunksize=32)
 
 
 _WORKER_JOB: tuple[TextOptions, bool] | None = None
