@@ -173,3 +173,11 @@ def test_preamble_without_file_meta_is_reported(tmp_path):
     f = read_file(p)
     assert "file meta information (group 0002) is missing" in f.problems
     assert not f.damaged and f.dataset.PatientName == "CompressedSamples^CT1"
+
+
+def test_deflated_file_gets_a_pixel_summary_without_an_offset():
+    f = read_file(sample_file("image_dfl.dcm"))
+    assert f.pixel is not None and f.pixel.offset == -1 and f.pixel.length == 512 * 512
+    assert "PixelData" not in f.dataset and not f.problems
+    full = read_file(sample_file("image_dfl.dcm"), pixels=True)
+    assert len(full.dataset.PixelData) == 512 * 512

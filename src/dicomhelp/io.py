@@ -32,7 +32,7 @@ class PixelDataInfo:
 
     tag: int
     vr: str
-    offset: int  # file offset of the element's value (after its header)
+    offset: int  # file offset of the element's value (after its header); -1 in a deflated file
     length: int  # value length in bytes; for encapsulated data the sum of all items
     encapsulated: bool
     fragments: int = 0  # items after the Basic Offset Table
@@ -131,10 +131,10 @@ def _read_open_file(p: Path, fp: BinaryIO, size: int, pixels: bool) -> DicomFile
 
     encoding = _encoding_of(ds)
     if encoding == "deflate":
-        # The dataset is zlib-compressed: nothing to scan, pydicom has inflated it.
+        # The dataset is zlib-compressed: nothing to scan, pydicom inflates it all.
         if ds is None:
             raise InputError(f"cannot be read as DICOM: {read_error}", source=str(p))
-        return _finish(p, ds, problems, None, False, has_prefix)
+        return _finish(p, *_deflated(fp, ds, pixels), problems, has_prefix)
 
     scan = scan_structure(fp, size, hint=encoding)
     damaged = scan.problem is not None
@@ -161,11 +161,37 @@ def _read_open_file(p: Path, fp: BinaryIO, size: int, pixels: bool) -> DicomFile
         _read_trailing(fp, ds, pixel, size, scan.implicit, scan.little)
     elif pixels and pixel is not None and damaged and 0x7FE00010 in ds:
         del ds[0x7FE00010]
-    return _finish(p, ds, problems, pixel, damaged, has_prefix)
+    return _finish(p, ds, pixel, damaged, problems, has_prefix)
 
 
-def _finish(p: Path, ds: Dataset, problems: list[str], pixel: PixelDataInfo | None,
-            damaged: bool, has_prefix: bool) -> DicomFile:
+def _deflated(fp: BinaryIO, ds: Dataset, pixels: bool) -> tuple[Dataset, PixelDataInfo | None, bool]:
+    """A deflated file has no byte offsets to point at: the pixel summary comes from the inflated data.
+
+    Such files are small by nature (deflate is for structured reports and the like).
+    ``offset`` is -1: the pixel data has no place in the file itself.
+    """
+    import pydicom
+
+    if pixels:
+        full = ds
+    else:
+        fp.seek(0)
+        try:
+            full = _quiet(lambda: pydicom.dcmread(fp, force=True))
+        except (*_READ_ERRORS, RecursionError):
+            return ds, None, False
+    for tag in PIXEL_TAGS:
+        raw = full.get_item(tag) if tag in full else None
+        if raw is not None and raw.value is not None:
+            info = PixelDataInfo(tag, str(raw.VR or "OB"), -1, len(raw.value), encapsulated=False)
+            if not pixels and tag in full:
+                del full[tag]
+            return full, info, False
+    return full, None, False
+
+
+def _finish(p: Path, ds: Dataset, pixel: PixelDataInfo | None, damaged: bool, problems: list[str],
+            has_prefix: bool) -> DicomFile:
     if not _looks_like_dicom(ds, has_prefix):
         raise InputError("not a DICOM file (no recognisable DICOM elements)", source=str(p))
     meta = getattr(ds, "file_meta", None)

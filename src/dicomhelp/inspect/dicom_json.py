@@ -36,10 +36,15 @@ def to_dicom_json(source: DicomFile | Dataset, *, bulk_threshold: int = BULK_THR
     if pixel is not None:
         out[f"{pixel.tag:08X}"] = {
             "vr": pixel.vr if pixel.vr in ("OB", "OW", "OF", "OD") else "OB",
-            "BulkDataURI": f"{uri}?offset={pixel.offset}&length={pixel.length}",
+            "BulkDataURI": (f"{uri}?offset={pixel.offset}&length={pixel.length}" if pixel.offset >= 0
+                            else f"{uri}#{keyword_for(pixel.tag)}"),  # deflated: no offset in the file
         }
         out = dict(sorted(out.items()))
     return out
+
+
+def keyword_for(tag: int) -> str:
+    return {0x7FE00008: "FloatPixelData", 0x7FE00009: "DoubleFloatPixelData"}.get(tag, "PixelData")
 
 
 def _dataset_json(ds: Dataset, prefix: str, uri: str, threshold: int, private: bool,
