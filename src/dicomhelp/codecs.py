@@ -240,6 +240,45 @@ def _decode_frame(uid: str, data: bytes) -> np.ndarray:
     return jpeg_ls.decode(np.frombuffer(data, dtype=np.uint8))
 
 
+def _rle_segment_encoder() -> Callable[[bytes, int], bytes] | None:
+    try:
+        from rle.rle import encode_segment  # pylibjpeg-rle's PackBits encoder, in Rust
+    except ImportError:
+        return None
+    return encode_segment  # type: ignore[no-any-return]
+
+
+def rle_encode_frame(frame: np.ndarray) -> bytes:
+    """One frame in DICOM RLE (PS3.5 Annex G): a 64-byte header, then one segment per byte plane.
+
+    The byte planes (most significant first, sample by sample) are split with
+    numpy and each is PackBits-encoded row by row by pylibjpeg-rle. The result
+    is byte-identical to pylibjpeg-rle's ``encode_frame``, which spends most of
+    its time splitting planes: this is about 4x faster.
+    """
+    import numpy as np
+
+    encode_segment = _rle_segment_encoder()
+    if encode_segment is None:
+        raise RuntimeError("pylibjpeg-rle is not installed")
+    rows, columns = frame.shape[0], frame.shape[1]
+    samples = frame.shape[2] if frame.ndim == 3 else 1
+    width = frame.dtype.itemsize
+    if samples * width > 15:
+        raise ValueError(f"RLE holds at most 15 byte planes; {samples} x {width * 8}-bit samples need "
+                         f"{samples * width}")
+    planes = np.ascontiguousarray(frame, dtype=frame.dtype.newbyteorder("<")).view(np.uint8)
+    planes = planes.reshape(rows, columns, samples, width)
+    segments = [encode_segment(np.ascontiguousarray(planes[:, :, sample, byte]).tobytes(), columns)
+                for sample in range(samples) for byte in reversed(range(width))]
+    offsets, position = [], 64
+    for segment in segments:
+        offsets.append(position)
+        position += len(segment)  # segments come back padded to even length
+    header = struct.pack("<16L", len(segments), *offsets, *([0] * (15 - len(segments))))
+    return b"".join([header, *segments])
+
+
 def _encode_one(index: int) -> tuple[bytes, float, int]:
     """Encode frame ``index`` of the job; for lossy syntaxes also measure the error."""
     import numpy as np
@@ -248,6 +287,8 @@ def _encode_one(index: int) -> tuple[bytes, float, int]:
     frames = _JOB["frames"]
     frame = _clear_high_bits(np.ascontiguousarray(frames[index]), _JOB["bits_stored"])
     uid = _JOB["uid"]
+    if uid == RLE_LOSSLESS and _JOB["fast_rle"]:
+        return rle_encode_frame(frame), 0.0, 0
     data = get_encoder(uid).encode(frame, encoding_plugin=_JOB["plugin"], **_JOB["kwargs"])
     sse, max_err = 0.0, 0
     if _JOB["lossy"]:
@@ -276,7 +317,8 @@ def encode_frames(frames: np.ndarray, fmt: PixelFormat, compression: Compression
     uid = compression.syntax.uid
     _JOB.clear()
     _JOB.update(frames=frames, uid=uid, kwargs=_encoder_kwargs(fmt, compression), plugin=_plugin(uid),
-                lossy=compression.syntax.lossy, bits_stored=fmt.bits_stored)
+                lossy=compression.syntax.lossy, bits_stored=fmt.bits_stored,
+                fast_rle=_rle_segment_encoder() is not None and fmt.bits_allocated in (8, 16, 32, 64))
     workers = _worker_count(compression, frames)
     try:
         if workers <= 1 or not hasattr(os, "fork"):

@@ -211,3 +211,25 @@ def test_a_crashed_encoder_process_is_an_error_not_a_hang(monkeypatch: pytest.Mo
     frames = np.zeros((4, 32, 32), np.uint8)
     with pytest.raises(InputError, match="an encoder process crashed"):
         build_sc(frames, options=SCOptions(compression=Compression("rle-lossless", workers=2)))
+
+
+@pytest.mark.parametrize("dtype,samples", [("uint8", 1), ("uint16", 1), ("int16", 1), ("uint8", 3),
+                                           ("uint16", 3), ("uint32", 1), ("uint32", 3)])
+def test_fast_rle_is_byte_identical_to_pylibjpeg_rle(dtype: str, samples: int) -> None:
+    from rle.rle import encode_frame
+
+    rng = np.random.default_rng(6)
+    info = np.iinfo(dtype)
+    shape = (37, 23) + ((samples,) if samples > 1 else ())
+    # runs and literals both: a few distinct values in blocks, plus noise
+    frame = np.repeat(rng.integers(info.min, info.max, (37, 6), dtype=dtype, endpoint=True), 4, axis=1)[:, :23]
+    if samples > 1:
+        frame = np.stack([frame, rng.integers(info.min, info.max, (37, 23), dtype=dtype), frame[::-1]], axis=-1)
+    assert frame.shape == shape
+    expected = encode_frame(frame.tobytes(), 37, 23, samples, info.bits, "<")
+    assert codecs.rle_encode_frame(frame) == expected
+
+
+def test_fast_rle_refuses_more_than_15_planes() -> None:
+    with pytest.raises(ValueError, match="at most 15 byte planes"):
+        codecs.rle_encode_frame(np.zeros((4, 4, 3), np.uint64))
