@@ -426,3 +426,13 @@ def test_explain_without_the_knowledge_layer_is_a_one_line_usage_error(monkeypat
     assert [ln for ln in err.splitlines() if ln] == [
         "dicomhelp: error: --explain needs the standard knowledge layer (dicomhelp.standard), "
         "which is not available in this installation"]
+
+
+def test_several_problems_of_one_file_are_one_line(tmp_path: Path) -> None:
+    data = (TEST_DIR / "ExplVR_LitEndNoMeta.dcm").read_bytes()
+    path = tmp_path / "raw-cut.dcm"
+    path.write_bytes(data[: len(data) - 7])  # no preamble, and cut short
+    code, out, err = invoke("dump", str(path))
+    assert code == 1
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "no 128-byte preamble" in lines[0] and "cut short" in lines[0]

@@ -86,7 +86,7 @@ def for_each_file(paths: tuple[str, ...], handle: Callable[[DicomFile, bool], No
                   pixels: bool = False) -> int:
     """Read every file under ``paths`` and pass it to ``handle``; report problems.
 
-    Each problem is one line on stderr naming the file. A file that cannot be
+    A file's problems are one line on stderr naming the file. A file that cannot be
     read at all is skipped, the others are still handled. Returns the exit
     code: 1 if any file was unreadable or damaged, else 0. A missing path is a
     usage error (raised before anything is shown).
@@ -110,8 +110,8 @@ def _for_each_file(paths: tuple[str, ...], handle: Callable[[DicomFile, bool], N
             report(exc.one_line())
             code = max(code, EXIT_INPUT)
             continue
-        for problem in dfile.problems:
-            report(f"{dfile.name}: {problem}")
+        if dfile.problems:
+            report(f"{dfile.name}: {'; '.join(dfile.problems)}")
         if dfile.damaged:
             code = max(code, EXIT_INPUT)
         try:
@@ -219,7 +219,7 @@ def dump_one(path: Path, options: TextOptions, many: bool) -> FileDump:
         dfile = read_file(path)
     except DicomHelpError as exc:
         return FileDump("", [exc.one_line()], EXIT_INPUT)
-    errors = [f"{dfile.name}: {problem}" for problem in dfile.problems]
+    errors = [f"{dfile.name}: {'; '.join(dfile.problems)}"] if dfile.problems else []  # one line per file
     lines = dump_lines(dfile, meta=options.meta, private=options.private, max_depth=options.max_depth,
                        pattern=options.pattern, max_value_length=options.max_value_length, paths=options.paths,
                        color=options.color, explain=_explainer() if options.explain else None)
