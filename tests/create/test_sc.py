@@ -256,13 +256,16 @@ def test_cli_png_frames_and_multipage_tiff(study: list[Path], tmp_path: Path) ->
         Image.fromarray(f).save(pngs[-1])
     rgb = [Image.fromarray(f) for f in DATA["rgb"]]
     rgb[0].save(tmp_path / "rgb.tif", save_all=True, append_images=rgb[1:])
+    Image.fromarray(DATA["rgb"][0]).save(tmp_path / "photo.jpg", quality=90)
+    photo = np.asarray(Image.open(tmp_path / "photo.jpg").convert("RGB"))  # what the JPEG decodes to
     for inputs, expected, name in (([str(p) for p in pngs], frames, "png.dcm"),
-                                   ([str(tmp_path / "rgb.tif")], DATA["rgb"], "tif.dcm")):
+                                   ([str(tmp_path / "rgb.tif")], DATA["rgb"], "tif.dcm"),
+                                   ([str(tmp_path / "photo.jpg")], photo, "jpg.dcm")):
         out = tmp_path / name
         proc = run_cli("create", "sc", *inputs, "--source", str(study[0].parent), "-o", str(out),
                        "--compression", "jpeg-ls-lossless")
         assert proc.returncode == 0, proc.stderr
-        assert "jpeg-ls-lossless: 3 frame(s)" in proc.stdout
+        assert f"jpeg-ls-lossless: {1 if name == 'jpg.dcm' else 3} frame(s)" in proc.stdout
         ds = dcmread(out)
         np.testing.assert_array_equal(ds.pixel_array, expected)
         assert dciodvfy(out).ok
