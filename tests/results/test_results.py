@@ -139,11 +139,11 @@ def test_bad_references_are_refused_with_the_spec_path(study: Path, tmp_path: Pa
     _refused(spec, study, tmp_path, "gsps.annotations[1].layer", "layer 'LABEL' is not defined")
     spec = json.loads(json.dumps(example))
     spec["gsps"]["images"] = [1, 2, 3]
-    spec["sr"]["groups"][0]["region"]["image"] = 4
-    _refused(spec, study, tmp_path, "sr.groups[0].region.image", "which the GSPS does not present")
+    spec["sr"]["groups"][1]["region"]["image"] = 4
+    _refused(spec, study, tmp_path, "sr.groups[1].region.image", "which the GSPS does not present")
     spec = json.loads(json.dumps(example))
-    spec["sr"]["groups"][0]["region"]["image"] = 7
-    _refused(spec, study, tmp_path, "sr.groups[0].region.image", "no image")
+    spec["sr"]["groups"][1]["region"]["image"] = 7
+    _refused(spec, study, tmp_path, "sr.groups[1].region.image", "no image")
     spec = json.loads(json.dumps(example))
     spec["gsps"]["annotations"][0]["graphics"][0]["center"] = [125, 64]
     _refused(spec, study, tmp_path, "gsps.annotations[0].graphics[0]", "outside the image")
