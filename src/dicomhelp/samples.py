@@ -39,6 +39,8 @@ def make_sample_study(out_dir: str | Path, *, slices: int = SLICES, uid_policy: 
         ds.StudyDescription = "Sample CT study (dicomhelp)"
         ds.SeriesDescription = "Sample CT series"
         ds.BodyPartExamined = "CHEST"
+        # CT_small.dcm records a weight of 0 kg: an unknown weight is left out, not zero.
+        ds.pop("PatientWeight", None)
         if "Laterality" in ds and not ds.Laterality:
             del ds.Laterality  # Type 2C: absent for an unpaired body part (dciodvfy flags it empty)
         x, y, z = (float(v) for v in template.ImagePositionPatient)

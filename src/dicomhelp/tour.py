@@ -94,6 +94,46 @@ STEPS += [
 ]
 
 
+def dump_created(ctx: TourContext) -> None:
+    """The multi-frame SC and the PDF as dump shows them, without sequences' contents."""
+    from dicomhelp.inspect import dump_lines
+    from dicomhelp.io import read_file
+
+    for kind in ("sc", "pdf"):
+        for path in ctx.made.get(kind, []):
+            ctx.echo(f"$ dicomhelp dump {path} --no-meta --depth 0")
+            for line in dump_lines(read_file(path), meta=False, max_depth=0, max_value_length=80):
+                ctx.echo(line)
+            ctx.echo("")
+
+
+def validate_created(ctx: TourContext) -> None:
+    """Everything the tour made, validated as one set (study copy included)."""
+    from dicomhelp.validate import render_run, validate_paths
+
+    folder = ctx.out / "results"
+    ctx.echo(f"$ dicomhelp validate {folder} --as-set")
+    run = validate_paths([folder], as_set=True, jobs=1)
+    for line in render_run(run):
+        ctx.echo(line)
+
+
+def explain_a_term(ctx: TourContext) -> None:
+    """What one element of the SR means, and where the standard defines it."""
+    from dicomhelp.standard.explain import explain, render
+
+    ctx.echo("$ dicomhelp explain RelationshipType")
+    for line in render(explain("RelationshipType")).splitlines():
+        ctx.echo(line)
+
+
+STEPS += [
+    Step("dump: the multi-frame Secondary Capture (JPEG-LS) and the PDF report", dump_created),
+    Step("validate: every object of the result set, as a set", validate_created),
+    Step("explain: what an element means and where the standard defines it", explain_a_term),
+]
+
+
 def add_step(step: Step, *, before: str | None = None) -> None:
     """Add a step at the end, or before the step titled ``before``."""
     if before is None:

@@ -58,7 +58,8 @@ def _lines(node: Node, max_len: int, paths: bool, max_depth: int | None, style: 
     if node.kind == "sequence":
         line = head + style(YELLOW, f"{node.keyword}({node.count})")
     else:
-        value = _clip(node.value, max_len)
+        # The pixel summary is ours and short enough: only element values are cut.
+        value = node.value if node.kind == "pixel" else _clip(node.value, max_len)
         keyword = node.keyword if len(node.keyword) < KEYWORD_WIDTH else node.keyword + " "
         line = head + style(CYAN, f"{keyword:<{KEYWORD_WIDTH}}") + value
     if node.problem:
