@@ -87,6 +87,26 @@ def encode_alone(frames: np.ndarray, syntax: str, workers: int | None = None) ->
     return time.perf_counter() - start
 
 
+def _burn(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def free_cores(cores: int) -> float:
+    """How much faster ``cores`` processes of plain arithmetic run than one: the cores others leave us."""
+    import multiprocessing
+
+    times = []
+    for workers in (1, cores):
+        start = time.perf_counter()
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pool.map(_burn, [3_000_000] * (2 * cores))
+        times.append(time.perf_counter() - start)
+    return times[0] / times[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=200)
@@ -107,7 +127,8 @@ def main() -> None:
         source = write_atomic(ds, folder / "input.dcm")
         del ds
         print(f"input: {args.frames} frames {args.size}x{args.size} 16-bit = {megabytes:.1f} MB uncompressed; "
-              f"{cores} cores; best of {args.repeat}")
+              f"{cores} cores; best of {args.repeat}; control: {cores} processes of arithmetic run "
+              f"{free_cores(cores):.2f}x faster than 1 (load average {os.getloadavg()[0]:.1f})")
         header = f"{'syntax':<19} {'tool':<28} {'whole MB/s':>10} {'encode MB/s':>11} {'peak MB':>8} " \
                  f"{'peak/input':>10} {'size MB':>8}"
         print(header)
