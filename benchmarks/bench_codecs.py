@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from dicomhelp.codecs import Compression, PixelFormat, encode_frames
-from dicomhelp.create.sc import SCOptions, build_sc
+from dicomhelp.create.sc import build_sc
 from dicomhelp.io import write_atomic
 
 SYNTAXES = {
