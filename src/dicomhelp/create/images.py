@@ -26,6 +26,9 @@ def load_frames(paths: Sequence[str | os.PathLike[str]]) -> np.ndarray:
 
     if not paths:
         raise UsageError("no input image given", hint="give PNG/JPEG/TIFF files or a .npy array")
+    if len(paths) == 1 and Path(paths[0]).suffix.lower() == ".npy" and Path(paths[0]).is_file():
+        # One array: memory-mapped, not copied, so a large series costs no memory to hold.
+        return _map_npy(Path(paths[0]))
     frames: list[np.ndarray] = []
     first: tuple[str, tuple[int, ...], str] | None = None
     for raw in paths:
@@ -81,6 +84,21 @@ def _size(shape: tuple[int, ...]) -> str:
 def _kind(frame: np.ndarray) -> str:
     colour = "RGB" if frame.ndim == 3 else "grayscale"
     return f"{frame.dtype.name} {colour}"
+
+
+def _map_npy(path: Path) -> np.ndarray:
+    import numpy as np
+
+    try:
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise InputError(f"not a readable .npy array: {exc}", source=str(path)) from None
+    if arr.ndim == 2:
+        return arr[np.newaxis]
+    if arr.ndim == 3 or (arr.ndim == 4 and arr.shape[-1] == 3):
+        return arr
+    raise InputError(f"array of shape {arr.shape} is not (frames, rows, columns[, 3]) or (rows, columns)",
+                     source=str(path))
 
 
 def _read_one(path: Path) -> list[np.ndarray]:
