@@ -86,9 +86,17 @@ def _kind(frame: np.ndarray) -> str:
     return f"{frame.dtype.name} {colour}"
 
 
+def _check_npy_magic(path: Path) -> None:
+    with open(path, "rb") as fh:
+        if fh.read(6) != b"\x93NUMPY":
+            raise InputError("is not a .npy array (no NumPy header)", source=str(path),
+                             hint="save arrays with numpy.save")
+
+
 def _map_npy(path: Path) -> np.ndarray:
     import numpy as np
 
+    _check_npy_magic(path)
     try:
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError) as exc:
@@ -105,6 +113,7 @@ def _read_one(path: Path) -> list[np.ndarray]:
     import numpy as np
 
     if path.suffix.lower() == ".npy":
+        _check_npy_magic(path)
         try:
             arr = np.load(path, allow_pickle=False)
         except (ValueError, OSError) as exc:
