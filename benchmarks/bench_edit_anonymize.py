@@ -76,7 +76,7 @@ def plant(ds: object) -> int:
     """A distinct marker in every top-level text attribute Table E.1-1 lists."""
     from pydicom.datadict import dictionary_VM, dictionary_VR
 
-    from dicomhelp.edit.ps315 import load_table
+    from dicomhelp.standard.ps315 import load_table
 
     n = 0
     for tag in sorted(load_table().exact):

@@ -13,7 +13,7 @@ from pydicom import Dataset
 from pydicom.datadict import dictionary_VR, dictionary_VM
 from pydicom.sequence import Sequence
 
-from dicomhelp.edit.ps315 import load_table
+from dicomhelp.standard.ps315 import load_table
 
 TEXT_VRS = {"AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UT"}
 _counter = itertools.count(1)

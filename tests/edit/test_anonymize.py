@@ -13,7 +13,7 @@ import pytest
 from edit.phi import make_gsps, make_sr, marker, markers_in, plant_markers
 from support import assert_clean_failure, dciodvfy, dcmdump, dcmpschk, dsrdump, pydicom_test_files, run_cli
 
-from dicomhelp.edit import ps315
+from dicomhelp.standard import ps315
 from dicomhelp.edit.anonymize import Job, Settings, anonymize_dataset, anonymize_file, placeholder_pdf
 from dicomhelp.edit.files import read_for_edit, write_like_source
 from dicomhelp.edit.model import Edit

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dicomhelp.edit import ps315
+from dicomhelp.standard import ps315
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTIONS = {"D", "Z", "X", "K", "C", "U", "X/Z", "X/D", "X/Z/D", "Z/D", "X/Z/U*"}

@@ -56,10 +56,10 @@ def _option_flags(func):  # type: ignore[no-untyped-def]
 def _show_table(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from dicomhelp.edit.ps315 import load_table
+    from dicomhelp.standard.ps315 import load_table
 
     table = load_table()
-    from dicomhelp.edit.ps315 import load_safe_private
+    from dicomhelp.standard.ps315 import load_safe_private
 
     for key, text in table.source.items():
         click.echo(f"{key}: {text}")
@@ -109,7 +109,7 @@ def command(source: Path, output: Path, named_options: tuple[str, ...], no_clean
     """De-identify a file or a folder by the PS3.15 Basic Profile and its options."""
     from dicomhelp.edit import anonymize as an
     from dicomhelp.edit.model import Action, Edit, load_edits, parse_assignment
-    from dicomhelp.edit.ps315 import option_key
+    from dicomhelp.standard.ps315 import option_key
     from dicomhelp.paths import parse
     from dicomhelp.uids import check_root
 

@@ -5,5 +5,5 @@
 - :mod:`dicomhelp.edit.values`: values parsed for the VR and checked against VR and VM;
 - :mod:`dicomhelp.edit.files`: editing files without losing anything;
 - :mod:`dicomhelp.edit.diff`: element-level differences;
-- :mod:`dicomhelp.edit.ps315` and :mod:`dicomhelp.edit.anonymize`: PS3.15 Annex E.
+- :mod:`dicomhelp.edit.anonymize`: PS3.15 Annex E, applying the table in :mod:`dicomhelp.standard.ps315`.
 """

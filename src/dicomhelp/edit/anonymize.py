@@ -1,7 +1,7 @@
 """De-identification by PS3.15 Annex E: the Basic Profile and its options.
 
 Every element, at every nesting depth, gets the action of Table E.1-1 for the
-options in force (:mod:`dicomhelp.edit.ps315`); elements the table does not
+options in force (:mod:`dicomhelp.standard.ps315`); elements the table does not
 list are kept, private elements are removed (Retain Safe Private keeps those of
 Table E.3.10-1, matched by creator and element at any depth, and those the user
 names). What the codes mean here:
@@ -42,7 +42,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dicomhelp.edit import ps315
+from dicomhelp.standard import ps315
 from dicomhelp.edit.model import Action, Edit, UIDMapper, apply_edits
 from dicomhelp.errors import DicomHelpError, InputError, UsageError
 

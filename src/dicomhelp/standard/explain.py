@@ -347,8 +347,11 @@ def _attribute_answer(k: Knowledge, tag: int) -> dict[str, Any] | None:
 def _deid(action: str | None) -> dict[str, str] | None:
     if not action:
         return None
+    from dicomhelp.standard.ps315 import load_table
+
     words = " or ".join(_DEID_ACTIONS.get(code.strip("*"), code) for code in action.split("/"))
-    return {"profile": "PS3.15 Basic Application Level Confidentiality Profile", "action": action, "meaning": words}
+    return {"profile": "PS3.15 Basic Application Level Confidentiality Profile", "action": action,
+            "meaning": words, "edition": load_table().edition}
 
 
 def _did_you_mean(k: Knowledge, text: str) -> str | None:
@@ -397,7 +400,7 @@ def _render_attribute(a: dict[str, Any]) -> list[str]:
         lines.append(f"Defined terms: {', '.join(a['defined_terms'])}")
     if a.get("deidentification"):
         d = a["deidentification"]
-        lines.append(f"De-identification: {d['action']} ({d['meaning']}) in the {d['profile']}")
+        lines.append(f"De-identification: {d['action']} ({d['meaning']}) in the {d['profile']}, edition {d['edition']}")
     modules = a["modules"]
     if modules:
         lines.append(f"Used in {len(modules)} module(s):")
@@ -408,8 +411,10 @@ def _render_attribute(a: dict[str, Any]) -> list[str]:
             iods = ", ".join(i["id"] for i in entry["iods"][:3])
             if len(entry["iods"]) > 3:
                 iods += f" and {len(entry['iods']) - 3} more"
-            lines.append(f"  {entry['name']}: {where}, type {place['type']} "
-                         f"({_TYPE_WORDS.get(place['type'], place['type'])}){more}")
+            # Modules of the normalized services (PS3.4) give no attribute type.
+            kind = (f", type {place['type']} ({_TYPE_WORDS.get(place['type'], place['type'])})"
+                    if place["type"] not in (None, "", "None") else ", no attribute type (a service's module)")
+            lines.append(f"  {entry['name']}: {where}{kind}{more}")
             if place["condition"]:
                 lines.append(f"    condition: {place['condition']}")
             if iods:

@@ -113,7 +113,16 @@ class Knowledge:
         return self.index.get("terms", f"{tag:08X}") or (None, None)  # type: ignore[no-any-return]
 
     def deidentification(self, tag: int) -> str | None:
-        """The PS3.15 Basic Profile action code for ``tag`` (e.g. "X", "Z", "X/Z/D"), when the prose is installed."""
+        """The PS3.15 Basic Profile action code for ``tag`` (e.g. "X", "Z", "X/Z/D").
+
+        From the current edition's Table E.1-1 shipped with dicomhelp (the one
+        ``anonymize`` applies); the 2020 prose package's table only as a fallback.
+        """
+        from dicomhelp.standard.ps315 import load_table
+
+        rule = load_table().rule(tag)
+        if rule is not None:
+            return rule.basic
         return self.index.get("deid", f"{tag:08X}")  # type: ignore[no-any-return]
 
     def attribute_uses(self, tag: int) -> tuple[AttributeUse, ...]:
