@@ -71,9 +71,11 @@ def output_matches(expected: list[str], actual: list[str]) -> bool:
 
 
 @pytest.mark.parametrize("chapter", chapters(), ids=lambda p: p.stem)
-def test_chapter_examples_run(chapter: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100",
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+def test_chapter_examples_run(chapter: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Readers run the examples with dicomhelp on PATH; `make test` calls the venv's python
+    # without activating the venv, so put its bin folder first for shell and python blocks.
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
     namespace: dict[str, object] = {"__name__": "__guide__"}
     found = blocks(chapter.read_text(encoding="utf-8"))
     assert found, f"{chapter.name} has no runnable example"

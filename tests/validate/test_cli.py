@@ -108,9 +108,15 @@ def test_as_set_consistency_and_references(tmp_path: Path, sample_study: list[Pa
     assert proc.returncode == 1 and "set of 3 file(s):" in proc.stdout
 
 
-def test_with_dciodvfy_merges_its_findings(sample_study: list[Path]) -> None:
+def test_with_dciodvfy_merges_its_findings(sample_study: list[Path], tmp_path: Path) -> None:
+    from pydicom import dcmread
+
     tool("dciodvfy")
-    proc = run_cli("validate", "--with", "dciodvfy", "--json", str(sample_study[0]))
+    ds = dcmread(sample_study[0])
+    ds.PatientWeight = 0  # dciodvfy warns "Value is zero"; dicomhelp does not
+    weight0 = tmp_path / "weight0.dcm"
+    ds.save_as(weight0)
+    proc = run_cli("validate", "--with", "dciodvfy", "--json", str(weight0))
     data = json.loads(proc.stdout.splitlines()[0])
     merged = [f for f in data["findings"] if f["source"] == "dciodvfy"]
     assert merged and all(f["rule"].startswith("dciodvfy.") for f in merged)
