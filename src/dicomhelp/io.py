@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -202,8 +203,9 @@ def _finish(p: Path, ds: Dataset, pixel: PixelDataInfo | None, damaged: bool, pr
     return DicomFile(path=p, dataset=ds, problems=problems, pixel=pixel, damaged=damaged)
 
 
-def _quiet(func):  # type: ignore[no-untyped-def]
-    """Run ``func`` with pydicom's warnings silenced: problems are reported our way."""
+@contextmanager
+def quiet_pydicom() -> Iterator[None]:
+    """pydicom warns on stderr about every odd value; we report problems our way, one line each."""
     import logging
     import warnings
 
@@ -213,9 +215,15 @@ def _quiet(func):  # type: ignore[no-untyped-def]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return func()
+            yield
     finally:
         logger.setLevel(level)
+
+
+def _quiet(func):  # type: ignore[no-untyped-def]
+    """Run ``func`` with pydicom's warnings silenced."""
+    with quiet_pydicom():
+        return func()
 
 
 def _encoding_of(ds: Dataset | None) -> tuple[bool, bool] | str | None:
@@ -552,28 +560,15 @@ def write_atomic(ds: Dataset, path: str | os.PathLike[str], *, enforce_file_form
     The file appears complete or not at all, even if the process is killed
     mid-write, so an input edited in place is never half-written.
     """
-    import tempfile  # only writers need it; readers start faster without
-
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            ds.save_as(fh, enforce_file_format=enforce_file_format)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return target
+    return _write_atomically(path, lambda fh: ds.save_as(fh, enforce_file_format=enforce_file_format))
 
 
 def write_bytes_atomic(data: bytes, path: str | os.PathLike[str]) -> Path:
     """Write raw bytes atomically (extracted documents, previews, reports)."""
+    return _write_atomically(path, lambda fh: fh.write(data))
+
+
+def _write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> Path:
     import tempfile  # only writers need it; readers start faster without
 
     target = Path(path)
@@ -581,7 +576,7 @@ def write_bytes_atomic(data: bytes, path: str | os.PathLike[str]) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

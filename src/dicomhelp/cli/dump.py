@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from dicomhelp.errors import EXIT_INPUT, EXIT_OK, DicomHelpError, UsageError
+from dicomhelp.io import quiet_pydicom
 
 if TYPE_CHECKING:
     from dicomhelp.io import DicomFile
@@ -120,23 +120,6 @@ def _for_each_file(paths: tuple[str, ...], handle: Callable[[DicomFile, bool], N
             report(exc.one_line())
             code = max(code, exc.exit_code if isinstance(exc, UsageError) else EXIT_INPUT)
     return code
-
-
-@contextmanager
-def quiet_pydicom() -> Iterator[None]:
-    """pydicom warns on stderr about every odd value; we report problems our way, one line each."""
-    import logging
-    import warnings
-
-    logger = logging.getLogger("pydicom")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        logger.setLevel(level)
 
 
 def report(message: str) -> None:

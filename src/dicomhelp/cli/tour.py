@@ -20,7 +20,8 @@ fresh UIDs, and everything the steps create from it.
               help="Folder for everything the tour writes.")
 def command(out: str) -> None:
     """Create, validate and show a full result set for a sample study, step by step."""
-    from dicomhelp.cli.dump import quiet_pydicom, write_lines
+    from dicomhelp.cli.dump import write_lines
+    from dicomhelp.io import quiet_pydicom
     from dicomhelp.tour import run_tour
 
     with quiet_pydicom():
