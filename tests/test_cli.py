@@ -436,3 +436,31 @@ def test_several_problems_of_one_file_are_one_line(tmp_path: Path) -> None:
     assert code == 1
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert len(lines) == 1 and "no 128-byte preamble" in lines[0] and "cut short" in lines[0]
+
+
+def test_a_filter_that_matches_nothing_says_so(tmp_path: Path) -> None:
+    code, out, err = invoke("dump", str(TEST_DIR / "CT_small.dcm"), "--filter", "NoSuchThing")
+    assert code == 0 and out == ""
+    assert err.strip() == (f"dicomhelp: {TEST_DIR / 'CT_small.dcm'}: no element matches --filter 'NoSuchThing' "
+                           "(it looks in keywords, names and tags)")
+    folder = tmp_path / "two"
+    folder.mkdir()
+    for name in ("CT_small.dcm", "MR_small.dcm"):
+        (folder / name).write_bytes((TEST_DIR / name).read_bytes())
+    code, out, err = invoke("dump", str(folder), "--filter", "NoSuchThing")
+    assert code == 0 and err.strip().splitlines() == [
+        f"dicomhelp: {folder}: no element matches --filter 'NoSuchThing' (it looks in keywords, names and tags)"
+        " in any file"]
+    code, out, err = invoke("dump", str(folder), "--filter", "Rows")
+    assert code == 0 and err == "" and out.count("Rows") == 2
+
+
+def test_sr_json_of_a_folder_without_reports_is_still_json(tmp_path: Path) -> None:
+    (tmp_path / "ct.dcm").write_bytes((TEST_DIR / "CT_small.dcm").read_bytes())
+    (tmp_path / "sr.dcm").write_bytes((TEST_DIR / "test-SR.dcm").read_bytes())
+    code, out, err = invoke("sr", str(tmp_path), "--json")
+    assert code == 1 and "ct.dcm: not a Structured Report" in err
+    assert list(json.loads(out)) == [str(tmp_path / "sr.dcm")]
+    (tmp_path / "sr.dcm").unlink()
+    code, out, err = invoke("sr", str(tmp_path), "--json")
+    assert code == 1 and json.loads(out) == {}

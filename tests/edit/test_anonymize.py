@@ -363,3 +363,26 @@ def test_markers_planted_everywhere_in_sr_and_gsps_do_not_survive(study_with_sr_
     assert out.error is None, out.error
     assert markers_in(tmp_path / "anon.dcm") == []
     assert ps315.CLEAN_STRUCTURED_CONTENT in out.options or ps315.CLEAN_GRAPHICS in out.options
+
+
+def test_outputs_that_would_destroy_the_input_or_cannot_be_written_are_refused_first(tmp_path: Path) -> None:
+    ct = tmp_path / "ct.dcm"
+    ct.write_bytes(sample_file("CT_small.dcm").read_bytes())
+    before = ct.read_bytes()
+    for output, message in [(ct, "the output is the input file: the original would be lost"),
+                            (tmp_path, "the output is the input file"),
+                            (ct / "x.dcm", f"cannot write here: {ct} is a file, not a folder")]:
+        proc = run_cli("anonymize", str(ct), str(output), "--secret", SECRET)
+        assert_clean_failure(proc, 2)
+        assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert ct.read_bytes() == before
+    # The mapping's place is checked before any file is written, not after the work.
+    proc = run_cli("anonymize", str(ct), str(tmp_path / "out.dcm"), "--mapping", str(ct / "m.csv"))
+    assert_clean_failure(proc, 2)
+    assert not (tmp_path / "out.dcm").exists()
+    # A single file's failure is its error line, without a "0 file(s)" summary.
+    cut = tmp_path / "cut.dcm"
+    cut.write_bytes(before[:3000])
+    proc = run_cli("anonymize", str(cut), str(tmp_path / "a.dcm"))
+    assert_clean_failure(proc, 1)
+    assert proc.stdout == "" and not (tmp_path / "a.dcm").exists()

@@ -166,3 +166,66 @@ def test_parallel_folder_edit_replaces_uids_consistently(tmp_path: Path) -> None
     assert len({str(d.StudyInstanceUID) for d in edited}) == 1 and edited[0].StudyInstanceUID != old
     assert len({str(d.SOPInstanceUID) for d in edited}) == 10
     assert all(d.file_meta.MediaStorageSOPInstanceUID == d.SOPInstanceUID for d in edited)
+
+
+def test_output_onto_the_input_is_refused_without_in_place(ct: Path, tmp_path: Path) -> None:
+    before = ct.read_bytes()
+    proc = run_cli("edit", str(ct), "--set", "PatientName=Doe", "-o", str(ct))
+    assert_clean_failure(proc, 2)
+    assert "the output is the input file (use --in-place" in proc.stderr and ct.read_bytes() == before
+    study = tmp_path / "study"
+    make_sample_study(study)
+    first = (study / "CT0001.dcm").read_bytes()
+    proc = run_cli("edit", str(study), "--set", "PatientName=Doe", "-o", str(study))
+    assert_clean_failure(proc, 2)
+    assert "the output folder is the input folder" in proc.stderr and (study / "CT0001.dcm").read_bytes() == first
+    proc = run_cli("edit", str(study), "--set", "PatientName=Doe", "-o", str(ct))
+    assert_clean_failure(proc, 2)
+    assert "the output of a folder must be a folder" in proc.stderr and ct.read_bytes() == before
+
+
+def test_output_that_cannot_be_written_is_one_line_and_a_folder_takes_the_file(ct: Path, tmp_path: Path) -> None:
+    proc = run_cli("edit", str(ct), "--set", "PatientName=Doe", "-o", str(ct / "out.dcm"))
+    assert_clean_failure(proc, 2)
+    assert proc.stderr.strip().splitlines() == [
+        f"dicomhelp: error: {ct / 'out.dcm'}: cannot write here: {ct} is a file, not a folder "
+        "(choose another output path)"]
+    into = tmp_path / "into"
+    into.mkdir()
+    proc = run_cli("edit", str(ct), "--set", "PatientName=Doe", "-o", str(into))
+    assert proc.returncode == 0, proc.stderr
+    assert pydicom.dcmread(into / ct.name).PatientName == "Doe"
+
+
+def test_paths_that_match_nothing_are_said_so(ct: Path, tmp_path: Path) -> None:
+    proc = run_cli("edit", str(ct), "--set", "ReferencedStudySequence[*].ReferencedSOPInstanceUID=1.2.3",
+                   "-o", str(tmp_path / "out.dcm"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().endswith("(0 change(s))")
+    assert "no element is on the given path(s), nothing changed" in proc.stderr
+
+
+def test_diff_of_a_damaged_file_warns_and_exits_1(ct: Path, tmp_path: Path) -> None:
+    cut = tmp_path / "cut.dcm"
+    cut.write_bytes(ct.read_bytes()[:3000])
+    proc = run_cli("diff", str(ct), str(cut))
+    assert_clean_failure(proc, 1)
+    assert proc.stderr.startswith(f"dicomhelp: {cut}: the file is cut short (3000 bytes)")
+    assert "compared as far as it could be read" in proc.stderr and proc.stdout.startswith("- ")
+
+
+def test_help_examples_work_as_written(tmp_path: Path) -> None:
+    import shlex
+
+    from dicomhelp.cli.edit import EPILOG
+
+    study = tmp_path / "study"
+    make_sample_study(study)
+    (tmp_path / "CT.dcm").write_bytes((study / "CT0001.dcm").read_bytes())
+    (tmp_path / "changes.yaml").write_text("- set: PatientName\n  value: Doe^J\n")
+    examples = [ln.strip() for ln in EPILOG.splitlines() if ln.strip().startswith("dicomhelp edit")]
+    assert len(examples) == 5
+    for example in examples:
+        proc = run_cli(*shlex.split(example)[1:], cwd=tmp_path)
+        assert proc.returncode == 0 and proc.stderr == "", (example, proc.stderr)
+        assert "(no change)" not in proc.stdout and "unchanged" not in proc.stdout, (example, proc.stdout)

@@ -190,3 +190,9 @@ def test_private_element_named_by_its_creator(k: Any) -> None:
     answer = explain('(0029,"SIEMENS CSA HEADER",10)', k)
     assert (answer["kind"], answer["name"], answer["vr"]) == ("private", "CSA Image Header Info", "OB")
     assert render(answer).startswith('CSA Image Header Info (0029,xx10), a private element of "SIEMENS CSA HEADER"')
+
+
+@pytest.mark.parametrize("term", ["patientname", "Patient's Name", "patient name", "PATIENTNAME"])
+def test_keywords_and_names_spelled_loosely_still_explain(k: Any, term: str) -> None:
+    answer = explain(term, k)
+    assert answer["keyword"] == "PatientName" and answer["term"] == term

@@ -124,6 +124,10 @@ def command(source: Path, output: Path, named_options: tuple[str, ...], no_clean
         clean_ps=not no_clean_ps, replace_documents=replace_documents,
         uid_root=check_root(uid_root) if uid_root else None, edits=tuple(edits), safe_private=safe_private)
     jobs_list = an.plan_jobs(source, output, keep_names=keep_names)
+    if mapping is not None:
+        from dicomhelp.edit.files import check_output_file
+
+        check_output_file(mapping)  # before the work, not after it
     if source.is_dir():
         for index in sorted(p for p in source.rglob("*") if p.name.upper() == "DICOMDIR"):
             warn(f"{index}: DICOMDIR not copied (it names the patient and indexes the original files); "
@@ -140,7 +144,7 @@ def command(source: Path, output: Path, named_options: tuple[str, ...], no_clean
     if as_json:
         print_json([{"source": r.source, "output": r.target, "options": r.options, "warnings": r.warnings,
                      "error": r.error} for r in results])
-    else:
+    elif not (source.is_file() and failed):  # a single file's error line says it all
         written = len(results) - len(failed)
         click.echo(f"de-identified {written} file(s) into {output}"
                    + (f"; {len(failed)} not de-identified (see errors above)" if failed else ""))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dicomhelp.cli.common import json_option, print_json
+from dicomhelp.cli.common import json_option, print_json, warn
 
 EPILOG = """\b
 Examples:
@@ -23,7 +23,8 @@ Pixel data and other binary values are compared byte for byte.
 
 \b
 Exit codes: 0 compared (with --exit-code: 0 identical, 1 different);
-1 unreadable input; 2 missing file.
+1 unreadable or damaged input (a damaged file is compared as far as
+it could be read); 2 missing file.
 """
 
 
@@ -36,11 +37,15 @@ Exit codes: 0 compared (with --exit-code: 0 identical, 1 different);
 def command(a: Path, b: Path, no_meta: bool, exit_code: bool, as_json: bool) -> None:
     """Show the element-level differences between two DICOM files."""
     from dicomhelp.edit.diff import diff_datasets
-    from dicomhelp.edit.files import read_for_edit
+    from dicomhelp.io import read_file
 
-    # Reading is lenient here: a damaged file can still be compared, nothing is written.
-    first, second = read_for_edit(a, strict=False), read_for_edit(b, strict=False)
-    differences = diff_datasets(first, second, meta=not no_meta)
+    # Reading is lenient here: a damaged file can still be compared, nothing is written;
+    # but what could not be read shows up as differences, so say so (and exit 1 like dump).
+    first, second = read_file(a, pixels=True), read_file(b, pixels=True)
+    damaged = [f for f in (first, second) if f.damaged]
+    for found in damaged:
+        warn(f"{found.name}: {found.problems[0] if found.problems else 'damaged'}; compared as far as it could be read")
+    differences = diff_datasets(first.dataset, second.dataset, meta=not no_meta)
     if as_json:
         print_json([d.as_dict() for d in differences])
     elif differences:
@@ -48,5 +53,5 @@ def command(a: Path, b: Path, no_meta: bool, exit_code: bool, as_json: bool) -> 
             click.echo(d.line())
     else:
         click.echo("no differences")
-    if exit_code and differences:
+    if damaged or (exit_code and differences):
         raise click.exceptions.Exit(1)

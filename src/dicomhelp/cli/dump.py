@@ -192,6 +192,7 @@ class FileDump:
     out: str
     errors: list[str]
     code: int
+    matched: bool = True  # any element shown (with --filter: any element matched)
 
 
 def dump_one(path: Path, options: TextOptions, many: bool) -> FileDump:
@@ -206,9 +207,16 @@ def dump_one(path: Path, options: TextOptions, many: bool) -> FileDump:
     lines = dump_lines(dfile, meta=options.meta, private=options.private, max_depth=options.max_depth,
                        pattern=options.pattern, max_value_length=options.max_value_length, paths=options.paths,
                        color=options.color, explain=_explainer() if options.explain else None)
+    matched = bool(lines)
+    if options.pattern and not matched and not many:  # an empty answer would look like an empty file
+        errors.append(f"{dfile.name}: {_no_match(options.pattern)}")
     if many:
         lines = [f"# {dfile.name}", *lines, ""]
-    return FileDump("\n".join(lines), errors, EXIT_INPUT if dfile.damaged else EXIT_OK)
+    return FileDump("\n".join(lines), errors, EXIT_INPUT if dfile.damaged else EXIT_OK, matched)
+
+
+def _no_match(pattern: str) -> str:
+    return f"no element matches --filter {pattern!r} (it looks in keywords, names and tags)"
 
 
 def dump_text(paths: tuple[str, ...], options: TextOptions) -> int:
@@ -221,12 +229,16 @@ def dump_text(paths: tuple[str, ...], options: TextOptions) -> int:
             raise UsageError("no files found in " + ", ".join(paths))
         many = len(files) > 1
         code = EXIT_OK
+        matched = False
         for result in _dumps(files, options, many):
             if result.out:
                 write_lines([result.out])
             for line in result.errors:
                 report(line)
             code = max(code, result.code)
+            matched = matched or result.matched
+        if many and options.pattern and not matched:
+            report(f"{', '.join(paths)}: {_no_match(options.pattern)} in any file")
         return code
 
 

@@ -12,8 +12,8 @@ EPILOG = """\b
 Examples:
   dicomhelp edit CT.dcm --set PatientName=Doe^Jane -o out.dcm
   dicomhelp edit CT.dcm --set StudyDate=2024-03-01 --delete PatientBirthDate --in-place
-  dicomhelp edit study/ --set 'ReferencedStudySequence[*].ReferencedSOPInstanceUID=1.2.3' -o edited/
-  dicomhelp edit CT.dcm --insert 'OtherPatientIDsSequence[0].PatientID=X1' --dry-run
+  dicomhelp edit study/ --set 'OtherPatientIDsSequence[*].TypeOfPatientID=RFID' -o edited/
+  dicomhelp edit CT.dcm --insert 'RequestAttributesSequence[0].RequestedProcedureID=RP1' --dry-run
   dicomhelp edit CT.dcm --edits changes.yaml -o out.dcm
 
 \b
@@ -78,9 +78,15 @@ def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], delet
     out_root = source
     if source.is_dir():
         out_root = source if in_place else (output or source.with_name(source.name + "-edited"))
+        _check_folder_output(source, out_root, in_place)
         targets = [out_root / f.relative_to(source) for f in files]
     else:
         default = source.with_name(f"{source.stem}-edited{source.suffix or '.dcm'}")
+        if output is not None and output.is_dir():
+            output = output / source.name  # like cp: into an existing folder
+        if output is not None and output.resolve() == source.resolve():
+            raise UsageError("the output is the input file", source=str(output),
+                             hint="use --in-place to replace it, or -o another file")
         targets = [source if in_place else (output or default)]
     pairs = []
     for src, target in zip(files, targets):
@@ -88,7 +94,7 @@ def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], delet
             warn(f"{src}: a DICOMDIR index is not edited; rebuild it after editing the files it indexes")
             continue
         pairs.append((src, None if dry_run else target))
-    report, failures = [], 0
+    report, failures, unchanged = [], 0, 0
     for src, result, error, usage in edit_many(pairs, edits, UIDPolicy.from_env(uid_root, uid_seed),
                                                dry_run=dry_run, workers=jobs):
         if error is not None:
@@ -112,10 +118,29 @@ def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], delet
                     click.echo("  (no change)")
             elif not source.is_dir():
                 click.echo(f"wrote {target} ({len(result.applied)} change(s))")
+                if not result.applied:
+                    warn(f"{src}: no element is on the given path(s), nothing changed "
+                         "(`dicomhelp dump --paths` shows the paths in the file)")
+        if not result.applied:
+            unchanged += 1
     if as_json:
         print_json(report)
     elif source.is_dir() and not dry_run:
         where = source if in_place else out_root
-        click.echo(f"edited {len(report)} file(s) into {where}" + (f", {failures} skipped" if failures else ""))
+        click.echo(f"edited {len(report)} file(s) into {where}" + (f", {failures} skipped" if failures else "")
+                   + (f"; {unchanged} unchanged (no element on the given paths)" if unchanged else ""))
     if failures:
         raise click.exceptions.Exit(1)
+
+
+def _check_folder_output(source: Path, out_root: Path, in_place: bool) -> None:
+    """A folder is edited into another folder, or in place only when asked."""
+    from dicomhelp.errors import UsageError
+
+    if in_place:
+        return
+    if out_root.exists() and not out_root.is_dir():
+        raise UsageError("is a file; the output of a folder must be a folder", source=str(out_root))
+    if out_root.resolve() == source.resolve():
+        raise UsageError("the output folder is the input folder", source=str(out_root),
+                         hint="use --in-place to replace the files, or -o another folder")

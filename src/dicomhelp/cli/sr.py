@@ -31,7 +31,7 @@ Exit codes: 0 shown; 1 not an SR, unreadable or damaged; 2 bad option or missing
               help="Print a TID 1500 report as a spec for `create sr` (YAML; JSON with --json).")
 def command(paths: tuple[str, ...], as_json: bool, to_spec: bool) -> None:
     """Show the content tree of a Structured Report: one line per content item."""
-    from dicomhelp.cli.dump import for_each_file, write_lines
+    from dicomhelp.cli.dump import _single, for_each_file, write_lines
 
     records: dict[str, object] = {}
 
@@ -60,9 +60,9 @@ def command(paths: tuple[str, ...], as_json: bool, to_spec: bool) -> None:
         write_lines(lines)
 
     code = for_each_file(paths, show)
-    if as_json and records:
+    if as_json and not to_spec and (records or not _single(paths)):  # a folder without SRs: {}
         import json
 
-        data = next(iter(records.values())) if len(records) == 1 and len(paths) == 1 else records
+        data = next(iter(records.values())) if len(records) == 1 and _single(paths) else records
         write_lines([json.dumps(data, indent=2, ensure_ascii=False)])
     sys.exit(code)

@@ -8,13 +8,13 @@ from typing import Any
 
 import click
 
-from dicomhelp.cli.common import json_option, use_color
+from dicomhelp.cli.common import use_color
 
 EPILOG = """\b
 Examples:
   dicomhelp validate CT.dcm                 one finding per line, then a summary
   dicomhelp validate study/ --as-set        a folder, and the files checked together
-  dicomhelp validate CT.dcm --json          one JSON object per file
+  dicomhelp validate CT.dcm --json          JSON Lines: one object per file, then {"summary": ...}
   dicomhelp validate CT.dcm --with dciodvfy also run dciodvfy and merge its findings
 
 \b
@@ -32,9 +32,10 @@ Exit codes: 0 no errors; 1 errors found (or unreadable files); 2 usage error.
               help="Also run this external validator (when installed) and merge its findings.")
 @click.option("--info/--no-info", "show_info", default=False,
               help="Show info findings too (attributes outside the IOD, ...). Default: errors and warnings.")
-@click.option("-j", "--jobs", type=int, default=0, help="Processes to use (default: all cores).")
+@click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0, help="Processes to use (default: all cores).")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary.")
-@json_option
+@click.option("--json", "as_json", is_flag=True,
+              help='JSON Lines on stdout: one object per file, then one {"summary": ...} line.')
 def command(paths: tuple[str, ...], as_set: bool, with_tools: tuple[str, ...], show_info: bool, jobs: int,
             quiet: bool, as_json: bool) -> None:
     """Check DICOM files against the standard and say how to fix each problem.

@@ -567,7 +567,13 @@ def plan_jobs(source: str | os.PathLike[str], target: str | os.PathLike[str], *,
         raise UsageError("no such file or folder", source=str(src), hint="check the path")
     if src.is_file():
         if out.is_dir():
-            return [Job(str(src), str(out / src.name))]
+            out = out / src.name
+        if out.resolve() == src.resolve():
+            raise UsageError("the output is the input file: the original would be lost", source=str(out),
+                             hint="give another output file or folder")
+        from dicomhelp.edit.files import check_output_file
+
+        check_output_file(out)
         return [Job(str(src), str(out))]
     if out.exists() and not out.is_dir():
         raise UsageError("is a file; the output of a folder must be a folder", source=str(out))
@@ -613,7 +619,11 @@ def write_mapping(results: Iterable[Outcome], path: str | os.PathLike[str]) -> P
     for r in results:
         merged.update(r.uid_map)
     lines = ["old_uid,new_uid"] + [f"{old},{new}" for old, new in sorted(merged.items())]
-    return write_bytes_atomic(("\n".join(lines) + "\n").encode("ascii"), path)
+    try:
+        return write_bytes_atomic(("\n".join(lines) + "\n").encode("ascii"), path)
+    except OSError as exc:
+        raise UsageError(f"cannot write the mapping here: {exc.strerror or exc}", source=str(path),
+                         hint="choose a file in a folder you can write to") from None
 
 
 def new_secret() -> str:

@@ -66,16 +66,38 @@ def write_like_source(ds: Dataset, target: str | os.PathLike[str]) -> Path:
     """
     meta = getattr(ds, "file_meta", None)
     enforce = meta is not None and "TransferSyntaxUID" in meta and "SOPClassUID" in ds
+    check_output_file(target)
     try:
-        return write_atomic(ds, target, enforce_file_format=enforce)
+        return _write(ds, target, enforce)
     except (TypeError, ValueError, AttributeError, KeyError, struct.error):
         pass
     for _ in ds.iterall():
         pass
     try:
-        return write_atomic(ds, target, enforce_file_format=enforce)
+        return _write(ds, target, enforce)
     except (TypeError, ValueError, AttributeError, KeyError, struct.error) as exc:
         raise InputError(f"cannot be written back: {str(exc).splitlines()[0][:200]}", source=str(target)) from None
+
+
+def _write(ds: Dataset, target: str | os.PathLike[str], enforce: bool) -> Path:
+    try:
+        return write_atomic(ds, target, enforce_file_format=enforce)
+    except OSError as exc:  # permissions, a file where a folder should be, a full disk
+        raise UsageError(f"cannot write here: {exc.strerror or exc}", source=str(target),
+                         hint="choose an output in a folder you can write to") from None
+
+
+def check_output_file(target: str | os.PathLike[str]) -> None:
+    """An output file path whose folder cannot exist, or that is a folder, fails before any work."""
+    out = Path(target)
+    if out.is_dir():
+        raise UsageError("is a folder; give an output file name", source=str(out))
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"cannot write here: {parent} is a file, not a folder", source=str(out),
+                                 hint="choose another output path")
+            break
 
 
 def refuse_directory(ds: Dataset, source: str | os.PathLike[str]) -> None:

@@ -47,7 +47,24 @@ def explain(term: str, k: Knowledge | None = None) -> dict[str, Any]:
         if answer is not None:
             answer["term"] = term
             return answer
+    # A beginner types "patientname" or "Patient Name": the keyword, spelled loosely.
+    keyword = _keyword_ignoring_case(text)
+    if keyword is not None:
+        answer = _as_keyword(k, keyword)
+        if answer is not None:
+            answer["term"] = term
+            return answer
     raise UsageError(f"unknown term '{text}'", hint=_did_you_mean(k, text))
+
+
+def _keyword_ignoring_case(text: str) -> str | None:
+    from pydicom.datadict import DicomDictionary, keyword_dict
+
+    needle = text.replace(" ", "").lower()
+    matches = [kw for kw in keyword_dict if kw.lower() == needle]
+    if not matches:  # the element's name as PS3.6 writes it: "Patient's Name"
+        matches = [e[4] for e in DicomDictionary.values() if e[2].lower() == text.lower() and e[4]]
+    return matches[0] if len(matches) == 1 else None
 
 
 # -- resolvers: each returns an answer or None ------------------------------------
