@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from dicomhelp.create.base import Builder, Equipment, Study
+from dicomhelp.create.sources import SourceInstance, read_source
 from dicomhelp.create.spec import did_you_mean, fail, join, load_spec
-from dicomhelp.errors import InputError, SpecError, UsageError
+from dicomhelp.errors import InputError, SpecError
 from dicomhelp.uids import UIDPolicy
 
 if TYPE_CHECKING:
@@ -336,18 +337,8 @@ def load_gsps_spec(source: str | Path | dict[str, Any]) -> GspsSpec:
 # ------------------------------------------------------------------ the source
 
 
-@dataclass
-class SourceImage:
-    path: Path
-    dataset: Dataset
-
-    @property
-    def frames(self) -> int:
-        return int(self.dataset.get("NumberOfFrames", 1) or 1)
-
-    @property
-    def uid(self) -> str:
-        return str(self.dataset.SOPInstanceUID)
+# The source instances (every creator reads its source the same way): path, header, frames, uid.
+SourceImage = SourceInstance
 
 
 @dataclass
@@ -360,32 +351,11 @@ class SourceImages:
 
     @classmethod
     def read(cls, source: str | os.PathLike[str]) -> SourceImages:
-        from dicomhelp.io import iter_files, read_file
-
-        root = Path(source)
-        if not root.exists():
-            raise UsageError("no such file or folder", source=str(root), hint="--source names the study folder")
-        images: list[SourceImage] = []
-        others: list[Any] = []
-        for p in iter_files([root]):
-            if p.name.upper() == "DICOMDIR":
-                continue
-            try:
-                f = read_file(p)
-            except InputError:
-                continue  # a stray non-DICOM file next to the study
-            ds = f.dataset
-            if "SOPInstanceUID" not in ds or "StudyInstanceUID" not in ds:
-                continue
-            if "Rows" in ds and "Columns" in ds and f.pixel is not None:
-                images.append(SourceImage(p, ds))
-            else:
-                others.append(SourceImage(p, ds))
+        instances = read_source([source])
+        images = [i for i in instances if i.is_image]
         if not images:
-            raise InputError("no DICOM images found", source=str(root), hint="--source names the study folder")
-        images.sort(key=lambda im: (str(im.dataset.get("SeriesInstanceUID", "")),
-                                    int(im.dataset.get("InstanceNumber", 0) or 0), str(im.path)))
-        return cls(root=root, images=images, others=others)
+            raise InputError("no DICOM images found", source=str(source), hint="--source names the study folder")
+        return cls(root=Path(source), images=images, others=[i for i in instances if not i.is_image])
 
     def study(self) -> Study:
         return Study.from_source(*(im.dataset for im in self.images))

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dicomhelp.create.base import Builder, Series, Study
+from dicomhelp.create.spec import options_from_dict
 from dicomhelp.errors import InputError, SpecError, UsageError
 
 if TYPE_CHECKING:
@@ -55,29 +56,17 @@ class PDFOptions:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, *, key: str = "pdf") -> PDFOptions:
         """From a spec section; an error names the spec key."""
-        if data is None:
-            return cls()
-        if not isinstance(data, Mapping):
-            raise SpecError("must be a mapping of options", source=key)
-        known = {f.name for f in fields(cls)}
-        values: dict[str, Any] = {}
-        for k, v in data.items():
-            if k not in known:
-                raise SpecError(f"unknown key (known: {', '.join(sorted(known))})", source=f"{key}.{k}")
-            if k == "concept_name" and v is not None:
-                if isinstance(v, Mapping):
-                    v = (v.get("value"), v.get("scheme"), v.get("meaning"))
-                if not isinstance(v, (list, tuple)) or len(v) != 3:
-                    raise SpecError("must be [value, scheme, meaning] or {value, scheme, meaning}",
-                                    source=f"{key}.{k}")
-                v = tuple(str(x) if x is not None else "" for x in v)
-            values[k] = v
-        try:
-            return cls(**values)
-        except UsageError as exc:
-            raise SpecError(exc.message, source=key, hint=exc.hint) from None
-        except TypeError as exc:
-            raise SpecError(str(exc), source=key) from None
+        return options_from_dict(cls, data, key, _spec_value)
+
+
+def _spec_value(name: str, value: Any, path: str) -> Any:
+    if name == "concept_name" and value is not None:
+        if isinstance(value, Mapping):
+            value = (value.get("value"), value.get("scheme"), value.get("meaning"))
+        if not isinstance(value, (list, tuple)) or len(value) != 3:
+            raise SpecError("must be [value, scheme, meaning] or {value, scheme, meaning}", source=path)
+        value = tuple(str(x) if x is not None else "" for x in value)
+    return value
 
 
 def read_pdf(path: str | os.PathLike[str]) -> bytes:
@@ -121,11 +110,8 @@ def create_pdf(document: bytes | str | os.PathLike[str], *, builder: Builder | N
     are referenced in Source Instance Sequence (default: every source instance
     of the builder). ``series`` puts several documents into one series.
     """
-    from dicomhelp.create.sources import as_datasets
-
-    from pydicom import Dataset as _Dataset
-
     from dicomhelp.codecs import code_item
+    from dicomhelp.create.sources import as_datasets, reference_items
 
     opts = options or PDFOptions()
     if isinstance(document, (bytes, bytearray)):
@@ -150,13 +136,7 @@ def create_pdf(document: bytes | str | os.PathLike[str], *, builder: Builder | N
     ds.DocumentTitle = (opts.title if opts.title is not None else default_title)[:1024]
     ds.ConceptNameCodeSequence = [code_item(*opts.concept_name)] if opts.concept_name else []
     if refs:
-        items = []
-        for ref in refs:
-            item = _Dataset()
-            item.ReferencedSOPClassUID = ref.SOPClassUID
-            item.ReferencedSOPInstanceUID = ref.SOPInstanceUID
-            items.append(item)
-        ds.SourceInstanceSequence = items
+        ds.SourceInstanceSequence = reference_items(refs)
     ds.MIMETypeOfEncapsulatedDocument = "application/pdf"
     ds.EncapsulatedDocument = data + (b"\x00" if len(data) % 2 else b"")
     ds.EncapsulatedDocumentLength = len(data)

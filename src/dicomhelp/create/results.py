@@ -273,8 +273,7 @@ def _build_sr(spec: ResultsSpec, source: SourceImages, builder: Builder, device_
         sr_spec = spec.sr_spec()
         if sr_spec.observer.device is not None and sr_spec.observer.device.uid is None:
             sr_spec.observer.device.uid = device_uid  # the same device identity as the other objects
-        images = [sr_build.SourceImage(im.path, im.dataset) for im in source.images + source.others]
-        result = sr_build.build_sr(sr_spec, sr_build.Source(images, source.root),
+        result = sr_build.build_sr(sr_spec, sr_build.Source(source.images + source.others, source.root),
                                    uid_policy=builder.uid_policy, equipment=builder.equipment)
     ds = result.dataset
     return Created("sr", ds, f"{result.iod} SR, {len(sr_spec.groups)} measurement group(s)")

@@ -23,14 +23,15 @@ written into Derivation Description. A one-frame mask is stored as 8-bit 0/255.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
 from dicomhelp.codecs import Compression, CompressionReport, compress_frames, mark_lossy
 from dicomhelp.create.base import Builder, Series, Study
 from dicomhelp.create.images import as_frames
-from dicomhelp.create.sources import as_datasets, is_image
+from dicomhelp.create.sources import as_datasets, is_image, reference_items
+from dicomhelp.create.spec import options_from_dict
 from dicomhelp.errors import InputError, SpecError, UsageError
 
 if TYPE_CHECKING:
@@ -98,28 +99,19 @@ class SCOptions:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, *, key: str = "sc") -> SCOptions:
         """From a spec section; an error names the spec key, e.g. ``sc.compression.ratio``."""
-        if data is None:
-            return cls()
-        if not isinstance(data, Mapping):
-            raise SpecError("must be a mapping of options", source=key)
-        known = {f.name for f in fields(cls)}
-        values: dict[str, Any] = {}
-        for k, v in data.items():
-            if k not in known:
-                raise SpecError(f"unknown key (known: {', '.join(sorted(known))})", source=f"{key}.{k}")
-            if k == "compression":
-                v = Compression.from_dict(v, key=f"{key}.compression")
-            elif k in ("window", "pixel_spacing") and v is not None:
-                if not isinstance(v, (list, tuple)) or len(v) != 2:
-                    raise SpecError("must be a list of two numbers", source=f"{key}.{k}")
-                v = (float(v[0]), float(v[1]))
-            elif k in ("series_number", "instance_number", "frame_time") and not isinstance(v, (int, float)):
-                raise SpecError("must be a number", source=f"{key}.{k}")
-            values[k] = v
-        try:
-            return cls(**values)
-        except UsageError as exc:
-            raise SpecError(exc.message, source=key, hint=exc.hint) from None
+        return options_from_dict(cls, data, key, _spec_value)
+
+
+def _spec_value(name: str, value: Any, path: str) -> Any:
+    if name == "compression":
+        return Compression.from_dict(value, key=path)
+    if name in ("window", "pixel_spacing") and value is not None:
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            raise SpecError("must be a list of two numbers", source=path)
+        return (float(value[0]), float(value[1]))
+    if name in ("series_number", "instance_number", "frame_time") and not isinstance(value, (int, float)):
+        raise SpecError("must be a number", source=path)
+    return value
 
 
 @dataclass
@@ -246,10 +238,6 @@ def _general_series(ds: Dataset, opts: SCOptions, refs: Sequence[Dataset]) -> No
 
 
 def _general_image(ds: Dataset, opts: SCOptions, refs: Sequence[Dataset], pixels: StoredPixels) -> None:
-    from pydicom import Dataset as _Dataset
-
-    from dicomhelp.codecs import code_item
-
     ds.ImageType = ["DERIVED", "SECONDARY"] if refs else ["ORIGINAL", "SECONDARY"]
     ds.PatientOrientation = ""  # Type 2C: no Image Orientation (Patient) in SC
     ds.BurnedInAnnotation = opts.burned_in_annotation
@@ -263,14 +251,7 @@ def _general_image(ds: Dataset, opts: SCOptions, refs: Sequence[Dataset], pixels
     if notes:
         ds.DerivationDescription = "; ".join(notes)[:1024]
     if refs:
-        items = []
-        for ref in refs:
-            item = _Dataset()
-            item.ReferencedSOPClassUID = ref.SOPClassUID
-            item.ReferencedSOPInstanceUID = ref.SOPInstanceUID
-            item.PurposeOfReferenceCodeSequence = [code_item(*SOURCE_IMAGE_PURPOSE)]
-            items.append(item)
-        ds.SourceImageSequence = items
+        ds.SourceImageSequence = reference_items(refs, SOURCE_IMAGE_PURPOSE)
 
 
 def _sc_equipment(ds: Dataset, builder: Builder, opts: SCOptions) -> None:

@@ -1,9 +1,17 @@
-"""Reading the source study a created object derives from (``--source FILE|DIR``)."""
+"""Reading the source study a created object derives from (``--source FILE|DIR``).
+
+Every creator (SC, PDF, SR, GSPS, result sets) reads its source through
+:func:`read_source`: headers only (pixel data located, not loaded), file names
+kept, DICOMDIR indexes and non-DICOM files skipped in folders, a file named
+explicitly refused unless it is a DICOM instance, and one study enforced.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dicomhelp.errors import InputError
@@ -14,32 +22,96 @@ if TYPE_CHECKING:
 
     from dicomhelp.create.base import Builder
 
+MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"  # the SOP class of a DICOMDIR
+SOURCE_HINT = "--source names the study folder or its DICOM files"
+
+
+@dataclass
+class SourceInstance:
+    """One source instance: its header (pixels not read) and the file it came from."""
+
+    path: Path | None
+    dataset: Dataset
+    has_pixels: bool = True
+
+    @property
+    def uid(self) -> str:
+        return str(self.dataset.SOPInstanceUID)
+
+    @property
+    def frames(self) -> int:
+        return int(self.dataset.get("NumberOfFrames", 1) or 1)
+
+    @property
+    def is_image(self) -> bool:
+        return is_image(self.dataset) and self.has_pixels
+
+
+def read_source(paths: Sequence[str | os.PathLike[str]], *, priors: bool = False) -> list[SourceInstance]:
+    """Every DICOM instance under ``paths``, sorted by series and instance number.
+
+    A file given by name must be a DICOM instance; in a folder, non-DICOM files
+    and DICOMDIR indexes are skipped so a folder straight from a CD works. The
+    instances must belong to one study; with ``priors`` each path is one study
+    (the study reported on, then earlier studies to compare with).
+    """
+    instances: list[SourceInstance] = []
+    for raw in paths:
+        found = list(_read_path(raw))
+        if priors:
+            _one_study(found, str(raw))
+        instances += found
+    if not instances:
+        raise InputError("no DICOM files found in the source", source=", ".join(map(str, paths)), hint=SOURCE_HINT)
+    if not priors:
+        _one_study(instances, ", ".join(map(str, paths)))
+    instances.sort(key=lambda i: (str(i.dataset.get("SeriesInstanceUID", "")), _instance_number(i.dataset)))
+    return instances
+
+
+def _read_path(raw: str | os.PathLike[str]) -> Iterable[SourceInstance]:
+    explicit = not os.path.isdir(raw)
+    for path in iter_files([raw]):
+        if not explicit and path.name.upper() == "DICOMDIR":
+            continue
+        try:
+            found = read_file(path)
+        except InputError:
+            if explicit:
+                raise
+            continue  # a stray non-DICOM file next to the study
+        ds = found.dataset
+        if str(ds.get("MediaStorageSOPClassUID", "")) == MEDIA_STORAGE_DIRECTORY or "SOPInstanceUID" not in ds:
+            if explicit:
+                raise InputError("is not a composite instance (no SOP Instance UID)", source=str(path),
+                                 hint=SOURCE_HINT)
+            continue
+        if "StudyInstanceUID" not in ds:
+            if explicit:
+                raise InputError("has no Study Instance UID: it is not part of a study", source=str(path))
+            continue
+        yield SourceInstance(Path(path), ds, found.pixel is not None)
+
+
+def _one_study(instances: list[SourceInstance], where: str) -> None:
+    """Derived objects must not mix patients or studies (a PACS would file them under the wrong one)."""
+    studies = sorted({str(i.dataset.StudyInstanceUID) for i in instances})
+    if len(studies) > 1:
+        shown = ", ".join(studies[:3]) + (", ..." if len(studies) > 3 else "")
+        raise InputError(f"the source files belong to {len(studies)} different studies ({shown})", source=where,
+                         hint="give the folder or files of one study")
+
+
+def _instance_number(ds: Dataset) -> int:
+    try:
+        return int(ds.get("InstanceNumber") or 0)
+    except (TypeError, ValueError):
+        return 0
+
 
 def load_sources(paths: Iterable[str | os.PathLike[str]]) -> list[Dataset]:
-    """Headers of every DICOM file under ``paths`` (pixels not loaded), sorted by series and instance.
-
-    A file given by name must be DICOM; in a folder, non-DICOM files (and
-    DICOMDIR indexes) are skipped so a folder straight from a CD works.
-    """
-    datasets: list[Dataset] = []
-    for raw in paths:
-        explicit = not os.path.isdir(raw)
-        for path in iter_files([raw]):
-            try:
-                ds = read_file(path).dataset
-            except InputError:
-                if explicit:
-                    raise
-                continue
-            if str(ds.get("MediaStorageSOPClassUID", "")) == "1.2.840.10008.1.3.10" or "SOPInstanceUID" not in ds:
-                if explicit:
-                    raise InputError("is not a composite instance (no SOP Instance UID)", source=str(path))
-                continue
-            datasets.append(ds)
-    if not datasets:
-        raise InputError("no DICOM files found in the source", source=", ".join(map(str, paths)))
-    datasets.sort(key=lambda d: (str(d.get("SeriesInstanceUID", "")), int(d.get("InstanceNumber") or 0)))
-    return datasets
+    """Headers of every DICOM file under ``paths`` (see :func:`read_source`), sorted by series and instance."""
+    return [i.dataset for i in read_source(list(paths))]
 
 
 def as_datasets(source: Iterable[Dataset | str | os.PathLike[str]]) -> list[Dataset]:
@@ -55,6 +127,23 @@ def as_datasets(source: Iterable[Dataset | str | os.PathLike[str]]) -> list[Data
 def is_image(ds: Dataset) -> bool:
     """An image instance: it has rows and columns (its pixels need not be loaded)."""
     return "Rows" in ds and "Columns" in ds and "SOPClassUID" in ds
+
+
+def reference_items(refs: Iterable[Dataset], purpose: tuple[str, str, str] | None = None) -> list[Dataset]:
+    """Items of a Source Image / Source Instance Sequence for ``refs`` (class and instance UID, purpose)."""
+    from pydicom import Dataset as _Dataset
+
+    from dicomhelp.codecs import code_item
+
+    items = []
+    for ref in refs:
+        item = _Dataset()
+        item.ReferencedSOPClassUID = ref.SOPClassUID
+        item.ReferencedSOPInstanceUID = ref.SOPInstanceUID
+        if purpose is not None:
+            item.PurposeOfReferenceCodeSequence = [code_item(*purpose)]
+        items.append(item)
+    return items
 
 
 def builder_for(source_paths: Iterable[str | os.PathLike[str]] | None, *, uid_root: str | None = None,

@@ -374,3 +374,31 @@ def _dataclass_schema(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
         out["required"] = required
     out["additionalProperties"] = False
     return out
+
+
+# ------------------------------------------------------------------ option sections (sc, pdf)
+
+
+def options_from_dict(cls: type[T], data: Mapping[str, Any] | None, key: str,
+                      convert: Callable[[str, Any, str], Any] | None = None) -> T:
+    """An options dataclass (SC, PDF) from a spec section; errors name the spec key, e.g. ``sc.window``.
+
+    ``convert(name, value, path)`` turns a spec value into the field's type; the
+    dataclass's own checks (``__post_init__`` raising UsageError) become SpecErrors.
+    """
+    if data is None:
+        return cls()
+    if not isinstance(data, Mapping):
+        raise SpecError("must be a mapping of options", source=key)
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in known:
+            raise SpecError(f"unknown key (known: {', '.join(sorted(known))})", source=f"{key}.{name}")
+        values[name] = convert(name, value, f"{key}.{name}") if convert is not None else value
+    try:
+        return cls(**values)
+    except UsageError as exc:
+        raise SpecError(exc.message, source=key, hint=exc.hint) from None
+    except TypeError as exc:
+        raise SpecError(str(exc), source=key) from None

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dicomhelp.create.base import Builder, Equipment, Study
+from dicomhelp.create.sources import SourceInstance, read_source
 from dicomhelp.create.spec import fail, join
 from dicomhelp.create.sr import spec as S
 from dicomhelp.create.sr import ucum
-from dicomhelp.errors import InputError
 from dicomhelp.uids import UIDPolicy
 from dicomhelp.validate.findings import Finding, info, warning
 
@@ -41,14 +41,8 @@ _SERIES_INSTANCE = re.compile(r"^(\d+)/(\d+)$")
 # ------------------------------------------------------------------ the source images
 
 
-@dataclass
-class SourceImage:
-    path: Path | None
-    dataset: Dataset
-
-    @property
-    def uid(self) -> str:
-        return str(self.dataset.SOPInstanceUID)
+# The source instances (every creator reads its source the same way): path, header, uid.
+SourceImage = SourceInstance
 
 
 @dataclass
@@ -77,27 +71,12 @@ class Source:
 
 
 def load_source(paths: Sequence[str | os.PathLike[str]]) -> Source:
-    """Headers of every DICOM instance under ``paths`` (pixels not read), with their file names."""
-    from dicomhelp.io import iter_files, read_file
+    """Headers of every DICOM instance under ``paths`` (pixels not read), with their file names.
 
-    images = []
-    for raw in paths:
-        explicit = not os.path.isdir(raw)
-        for path in iter_files([raw]):
-            try:
-                ds = read_file(path).dataset
-            except InputError:
-                if explicit:
-                    raise
-                continue
-            if "SOPInstanceUID" not in ds or str(ds.get("SOPClassUID", "")) == "1.2.840.10008.1.3.10":
-                continue
-            images.append(SourceImage(Path(path), ds))
-    if not images:
-        raise InputError("no DICOM instances found in the source", source=", ".join(map(str, paths)))
-    images.sort(key=lambda i: (str(i.dataset.get("SeriesInstanceUID", "")), int(i.dataset.get("InstanceNumber") or 0)))
+    Each path is one study: the study reported on first, then any priors.
+    """
     root = Path(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else None
-    return Source(images, root)
+    return Source(read_source(paths, priors=True), root)
 
 
 def resolve_image(ref: S.ImageRef, source: Source, study_uid: str, path: str) -> SourceImage:
