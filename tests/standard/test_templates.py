@@ -142,3 +142,38 @@ def test_by_reference_rules(k: Any) -> None:
     assert not k.sr_by_reference_allowed("comprehensive-3d-sr", "CODE", "HAS CONCEPT MOD", "TEXT")
     assert k.sr_relationship_source("comprehensive-3d-sr")["source"] == "PS3.3 Table A.35.13-2"
     assert k.sr_relationship_constraints("basic-text-sr") == ()
+
+
+def test_tid_310_rows_as_the_standard_lists_them(k: Any) -> None:
+    # PS3.16 TID 310 (text as published at dabsoft.ch, PS3.16 2011): six rows without a relationship of
+    # their own (TID 300 Row 8 includes the template by HAS PROPERTIES); Row 5 is a NUM from DCID 225.
+    rows = {r.label: r for r in k.tid(310).rows}
+    assert list(rows) == ["1", "2", "3", "4", "5", "6"]
+    assert all(r.relationship is None for r in rows.values())
+    assert rows["5"].value_type == "NUM" and rows["5"].concept_set.startswith("DCID 225") and rows["5"].vm == "1-n"
+    assert rows["2"].include_template == 311 and rows["2"].include_params == {"$RefAuthority": "$RefAuthority"}
+    assert rows["6"].concept.value == "121404"
+    including = next(r for r in k.tid(300).rows if r.include_template == 310)
+    assert including.relationship == "HAS PROPERTIES"
+
+
+def test_tid_1001_rows_are_related_by_has_obs_context(k: Any) -> None:
+    rows = k.tid(1001).rows
+    assert [(r.label, r.relationship, r.include_template, r.requirement) for r in rows] == [
+        ("1", "HAS OBS CONTEXT", 1002, "MC"), ("2", "HAS OBS CONTEXT", 1005, "MC"), ("3", "HAS OBS CONTEXT", 1006, "MC")]
+    assert "Author Observer Sequence (0040,A078)" in rows[0].condition
+
+
+def test_tid_1502_time_point_is_row_3(k: Any) -> None:
+    # DCMTK annotates the Time Point item "TID 1502 - Row 3" (dcmsr/libcmr/tid1411.cc, tid1501.cc).
+    rows = {r.label: r for r in k.tid(1502).rows if r.label}
+    assert rows["3"].concept.value == "C2348792" and rows["3"].relationship == "HAS OBS CONTEXT"
+    order = next(r for r in k.tid(1502).rows if r.concept.value == "126073")
+    assert order.value_set == 'UNITS = EV (1, UCUM, "no units")'  # as highdicom's TimePointContext writes it
+
+
+def test_verified_templates_say_against_what() -> None:
+    data = json.loads(resources.files("dicomhelp").joinpath("data/standard/templates.json").read_text("utf-8"))
+    verified = {t["number"]: t["verified"] for t in data["templates"] if "verified" in t}
+    assert {310, 1001, 1204, 1502} <= set(verified)
+    assert all("dabsoft" in verified[n] for n in (310, 1001)) and "DCMTK" in verified[1204]
