@@ -146,6 +146,10 @@ def test_render_cli_and_refusals(study: Path, tmp_path: Path) -> None:
     proc = run_cli("render", str(study / "CT0001.dcm"), "--image", str(study / "CT0001.dcm"), "-o", str(out))
     assert_clean_failure(proc, 1)
     assert "not a Grayscale Softcopy Presentation State" in proc.stderr
+    # The preview is PNG: another extension would hold PNG bytes under a misleading name.
+    proc = run_cli("render", str(ps), "--image", str(study / "CT0001.dcm"), "-o", str(tmp_path / "x.jpg"))
+    assert_clean_failure(proc, 2)
+    assert "x.jpg: the preview is a PNG image: name it *.png" in proc.stderr and not (tmp_path / "x.jpg").exists()
     # A folder: the image annotated in particular (instance 3), not the first referenced one.
     spec = {"layers": [{"name": "L"}], "annotations": [
         {"layer": "L", "image": 3, "graphics": [{"type": "POINT", "points": [[5, 5]]}]},

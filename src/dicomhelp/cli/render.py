@@ -31,7 +31,11 @@ draws its graphic and text annotations in their layers' colours.
 def command(gsps: str, image: str, out: str, frame: int, scale: int, as_json: bool) -> None:
     """Render IMAGE through the presentation state GSPS into a PNG preview."""
     from dicomhelp.display import render_file
+    from dicomhelp.errors import UsageError
 
+    if not out.lower().endswith(".png"):
+        # The preview is always PNG: a .jpg name would hold PNG bytes and confuse viewers.
+        raise UsageError("the preview is a PNG image: name it *.png", source=out)
     rendering = render_file(gsps, image, out, frame=frame, scale=scale)
     width, height = rendering.image.size
     if as_json:

@@ -76,12 +76,17 @@ def _read_path(raw: str | os.PathLike[str]) -> Iterable[SourceInstance]:
             continue
         try:
             found = read_file(path)
-        except InputError:
+        except InputError as exc:
             if explicit:
-                raise
+                raise InputError(exc.message, source=exc.source, hint=exc.hint or SOURCE_HINT) from None
             continue  # a stray non-DICOM file next to the study
         ds = found.dataset
-        if str(ds.get("MediaStorageSOPClassUID", "")) == MEDIA_STORAGE_DIRECTORY or "SOPInstanceUID" not in ds:
+        if _is_dicomdir(ds):
+            if explicit:
+                raise InputError("is a DICOMDIR (an index, not an instance)", source=str(path),
+                                 hint=f"give the folder it is in: --source {path.parent}")
+            continue
+        if "SOPInstanceUID" not in ds:
             if explicit:
                 raise InputError("is not a composite instance (no SOP Instance UID)", source=str(path),
                                  hint=SOURCE_HINT)
@@ -91,6 +96,12 @@ def _read_path(raw: str | os.PathLike[str]) -> Iterable[SourceInstance]:
                 raise InputError("has no Study Instance UID: it is not part of a study", source=str(path))
             continue
         yield SourceInstance(Path(path), ds, found.pixel is not None)
+
+
+def _is_dicomdir(ds: Dataset) -> bool:
+    meta = getattr(ds, "file_meta", None)
+    sop_class = (meta.get("MediaStorageSOPClassUID") if meta is not None else None) or ds.get("SOPClassUID")
+    return str(sop_class or "") == MEDIA_STORAGE_DIRECTORY or "DirectoryRecordSequence" in ds
 
 
 def _one_study(instances: list[SourceInstance], where: str) -> None:

@@ -91,9 +91,13 @@ def load_data(source: str | Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UsageError(f"spec file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read the spec {path}: {exc}") from None
+        raise UsageError("no such spec file", source=str(path), hint="check the path") from None
+    except IsADirectoryError:
+        raise UsageError("is a folder, not a spec file", source=str(path), hint="give the YAML or JSON spec") from None
+    except UnicodeDecodeError:
+        raise SpecError("is not a text file (UTF-8)", source=str(path), hint="give the YAML or JSON spec") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read the spec: {exc.strerror or exc}", source=str(path)) from None
     return parse_text(text, name=str(path))
 
 
