@@ -124,3 +124,18 @@ def test_a_missing_spec_names_the_file(place: Path, tmp_path: Path) -> None:
     assert_clean_failure(proc, 2)
     assert "CT0001.dcm: is not a text file (UTF-8) (give the YAML or JSON spec)" in proc.stderr
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("module, args, param", [
+    ("create_sc", ["a.png"], "output"), ("create_pdf", ["r.pdf"], "output"), ("extract", ["d.dcm"], "output"),
+    ("create_sr", ["s.yaml", "--source", "ct"], "out"), ("create_gsps", ["s.yaml", "--source", "ct"], "out"),
+    ("create_results", ["s.yaml", "--source", "ct"], "out"), ("render", ["ps.dcm", "--image", "ct"], "out"),
+])
+def test_out_and_output_both_name_the_output(module: str, args: list[str], param: str) -> None:
+    """Half the commands said --out, half --output: a newcomer's guess works either way."""
+    from importlib import import_module
+
+    command = import_module(f"dicomhelp.cli.{module}").command
+    for spelling in ("-o", "--out", "--output"):
+        ctx = command.make_context(module, [*args, spelling, "x.png"])
+        assert ctx.params[param] == "x.png"

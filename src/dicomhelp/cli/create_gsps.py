@@ -24,7 +24,7 @@ annotations[2].layer, and nothing is written.
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--source", "source", required=True, type=click.Path(),
               help="Folder (or file) of the source study whose images are annotated.")
-@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False), help="Output file.")
+@click.option("-o", "--out", "--output", "out", required=True, type=click.Path(dir_okay=False), help="Output file.")
 @uid_options
 @json_option
 def command(spec: str, source: str, out: str, uid_root: str | None, uid_seed: str | None, as_json: bool) -> None:

@@ -19,7 +19,7 @@ Examples:
 @click.argument("report", type=click.Path())
 @click.option("--source", "sources", multiple=True, type=click.Path(),
               help="Source file or folder: the PDF joins its patient and study and references its instances.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The DICOM file to write.")
+@click.option("-o", "--output", "--out", "output", required=True, type=click.Path(dir_okay=False), help="The DICOM file to write.")
 @click.option("--title", default=None, help="Document Title (default: the PDF's file name).")
 @click.option("--concept-name", nargs=3, default=None, metavar="VALUE SCHEME MEANING",
               help="The document's kind as a code, e.g. 18748-4 LN 'Diagnostic imaging report'.")

@@ -27,7 +27,7 @@ JSON Schema: dicomhelp schema results.
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--source", "source", required=True, type=click.Path(),
               help="Folder of the source study the results are about.")
-@click.option("-o", "--out", "out", type=click.Path(file_okay=False),
+@click.option("-o", "--out", "--output", "out", type=click.Path(file_okay=False),
               help="Output folder (new or empty; --force replaces an earlier result folder).")
 @click.option("--dry-run", is_flag=True, help="Check the spec and every reference against the source; write nothing.")
 @click.option("--with-source/--without-source", default=True, show_default=True,

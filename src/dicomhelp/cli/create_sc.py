@@ -39,7 +39,7 @@ def _compression_options(func):  # type: ignore[no-untyped-def]
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("--source", "sources", multiple=True, type=click.Path(),
               help="Source image file or folder: the SC joins its patient and study and references it.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The DICOM file to write.")
+@click.option("-o", "--output", "--out", "output", required=True, type=click.Path(dir_okay=False), help="The DICOM file to write.")
 @_compression_options
 @click.option("--window", nargs=2, type=float, default=None, metavar="CENTER WIDTH",
               help="Display window in the input's units (default: the full range).")

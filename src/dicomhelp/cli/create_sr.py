@@ -28,7 +28,7 @@ Example spec: dicomhelp/data/examples/sr-example.yaml.
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--source", "sources", required=True, multiple=True, type=click.Path(),
               help="Folder or file of the study reported on (repeat it to add priors).")
-@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False), help="Output file.")
+@click.option("-o", "--out", "--output", "out", required=True, type=click.Path(dir_okay=False), help="Output file.")
 @click.option("--iod", type=click.Choice(["auto", "enhanced", "comprehensive", "comprehensive-3d"]), default=None,
               help="Force the SR IOD (default: the spec's document.iod, auto).")
 @uid_options

@@ -19,7 +19,7 @@ encapsulated document are refused.
 
 @click.command("extract", epilog=EPILOG)
 @click.argument("file", type=click.Path())
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Where to write the document.")
+@click.option("-o", "--output", "--out", "output", required=True, type=click.Path(dir_okay=False), help="Where to write the document.")
 @json_option
 def command(file: str, output: str, as_json: bool) -> None:
     """Write the encapsulated document of FILE to OUTPUT."""

@@ -23,7 +23,7 @@ draws its graphic and text annotations in their layers' colours.
 @click.argument("gsps", type=click.Path(dir_okay=False))
 @click.option("--image", "image", required=True, type=click.Path(),
               help="An image the presentation state references, or a folder: its first annotated image.")
-@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False), help="Output PNG file.")
+@click.option("-o", "--out", "--output", "out", required=True, type=click.Path(dir_okay=False), help="Output PNG file.")
 @click.option("--frame", default=1, show_default=True, type=click.IntRange(min=1), help="Frame of a multi-frame image.")
 @click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 16),
               help="Enlarge the preview (whole pixels) so small images and text are readable.")
