@@ -12,7 +12,7 @@ from dicomhelp.errors import InputError
 from dicomhelp.samples import make_sample_study
 from dicomhelp.uids import UIDPolicy
 
-from support import assert_clean_failure, run_cli
+from support import assert_clean_failure, dciodvfy, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +139,23 @@ def test_out_and_output_both_name_the_output(module: str, args: list[str], param
     for spelling in ("-o", "--out", "--output"):
         ctx = command.make_context(module, [*args, spelling, "x.png"])
         assert ctx.params[param] == "x.png"
+
+
+@pytest.mark.validators
+def test_an_instance_named_twice_is_read_once(place: Path, tmp_path: Path) -> None:
+    study = place / "study"
+    found = read_source([study / "CT0002.dcm", study, study], priors=True)
+    assert [i.path.name for i in found if i.path] == ["CT0001.dcm", "CT0002.dcm", "CT0003.dcm", "CT0004.dcm"]
+    proc = run_cli("create", "sc", _npy(tmp_path), "--source", str(study / "CT0001.dcm"), "--source", str(study), "-o", str(tmp_path / "sc.dcm"))
+    assert proc.returncode == 0, proc.stderr
+    from pydicom import dcmread
+
+    assert len(dcmread(tmp_path / "sc.dcm").SourceImageSequence) == 4
+    assert dciodvfy(tmp_path / "sc.dcm").ok
+
+
+def _npy(folder: Path) -> str:
+    import numpy as np
+
+    np.save(folder / "f.npy", np.zeros((1, 8, 8), np.uint8))
+    return str(folder / "f.npy")

@@ -56,8 +56,10 @@ def read_source(paths: Sequence[str | os.PathLike[str]], *, priors: bool = False
     (the study reported on, then earlier studies to compare with).
     """
     instances: list[SourceInstance] = []
+    seen: set[str] = set()
     for raw in paths:
-        found = list(_read_path(raw))
+        # An instance named twice (a file and its folder, a copy) is one instance, referenced once.
+        found = [i for i in _read_path(raw) if not (i.uid in seen or seen.add(i.uid))]
         if priors:
             _one_study(found, str(raw))
         instances += found
