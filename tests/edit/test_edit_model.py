@@ -186,3 +186,29 @@ def test_one_uid_mapping_per_call_without_a_mapper() -> None:
     apply_edits(ds, [Edit.replace_uid("StudyInstanceUID"),
                      Edit.replace_uid("ReferencedStudySequence[*].ReferencedSOPInstanceUID")])
     assert ds.ReferencedStudySequence[0].ReferencedSOPInstanceUID == ds.StudyInstanceUID != ct().StudyInstanceUID
+
+
+@pytest.mark.parametrize("path", ["OtherPatientIDsSequence[0]", "OtherPatientIDsSequence[*]"])
+def test_a_path_ending_at_an_item_is_refused_not_silently_ignored(path: str) -> None:
+    # `dump --paths` prints item lines; an edit on one would otherwise match nothing.
+    for make in (Edit.delete, Edit.empty, lambda p: Edit.set(p, "x")):
+        with pytest.raises(UsageError, match="a path must end at an element, not at an item"):
+            make(path)
+
+
+def test_edits_files_that_are_not_yaml_text_or_give_a_mapping_value(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="is a folder"):
+        load_edits(tmp_path)
+    binary = tmp_path / "ct.dcm"
+    binary.write_bytes(sample_file("CT_small.dcm").read_bytes())
+    with pytest.raises(UsageError, match="is not a text file"):
+        load_edits(binary)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("- set: PatientName\n  value: {a: 1}\n")
+    ds = pydicom.dcmread(sample_file("CT_small.dcm"))
+    with pytest.raises(UsageError, match="PatientName: a PN value is text, a number or a list of them, not a mapping"):
+        apply_edits(ds, load_edits(mapping))
+    items = tmp_path / "items.yaml"  # a mapping is right for a sequence
+    items.write_text("- set: OtherPatientIDsSequence\n  value: {PatientID: X1}\n")
+    apply_edits(ds, load_edits(items))
+    assert [i.PatientID for i in ds.OtherPatientIDsSequence] == ["X1"]

@@ -56,6 +56,11 @@ class Edit:
     def __post_init__(self) -> None:
         object.__setattr__(self, "action", Action(self.action))
         object.__setattr__(self, "steps", tuple(parse(self.path)))  # unknown keyword: UsageError now
+        if self.steps and self.steps[-1].index is not None and self.action is not Action.KEEP:
+            # `dump --paths` prints item lines too; an edit on one would silently match nothing.
+            raise UsageError(f"{self.action.value} {self.path}: a path must end at an element, not at an item",
+                             hint="name an element inside the item (Seq[0].Keyword), or the whole "
+                             "sequence to delete or empty it")
         if self.action in (Action.SET, Action.INSERT) and self.value is None and self.vr != "SQ":
             raise UsageError(f"{self.action.value} {self.path}: no value given", hint="use PATH=VALUE")
 
@@ -117,10 +122,14 @@ def load_edits(path: str | os.PathLike[str]) -> list[Edit]:
     import yaml
 
     p = Path(path)
+    if p.is_dir():
+        raise UsageError("is a folder", source=str(p), hint="--edits takes a YAML file")
     if not p.is_file():
         raise UsageError("no such file", source=str(p), hint="--edits takes a YAML file")
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise UsageError("is not a text file", source=str(p), hint="--edits takes a YAML file") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

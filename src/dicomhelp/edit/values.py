@@ -90,6 +90,10 @@ def parse_value(raw: Any, vr: str, *, path: str) -> Any:
                          hint="delete it or set it from Python with bytes")
     if raw is None or raw == "":
         return None  # an empty value (zero length)
+    if isinstance(raw, dict) or isinstance(raw, (list, tuple)) and any(isinstance(v, (dict, list)) for v in raw):
+        # YAML made a mapping of an unquoted "a: b": only sequences take mappings.
+        raise UsageError(f"{path}: a {vr} value is text, a number or a list of them, not a mapping",
+                         hint="quote the value in the YAML file")
     values = _split(raw, vr)
     parsed = [_one(v, vr, path) for v in values]
     return parsed[0] if len(parsed) == 1 else parsed
