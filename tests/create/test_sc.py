@@ -293,6 +293,8 @@ def test_cli_bad_input_fails_cleanly(case: str, study: list[Path], tmp_path: Pat
     proc = run_cli("create", "sc", *args, *src, "-o", str(out))
     assert_clean_failure(proc, code)
     assert message in proc.stderr
+    if code == 1:  # a problem with an input file names it
+        assert Path(args[-1] if case == "not-image" else args[0]).name in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert not out.exists() and not list(tmp_path.glob(".out.dcm*"))
 
@@ -308,6 +310,7 @@ def test_cli_source_that_is_not_an_image(study: list[Path], tmp_path: Path) -> N
                    "-o", str(tmp_path / "out.dcm"))
     assert_clean_failure(proc, 1)
     assert "no images to derive" in proc.stderr and not (tmp_path / "out.dcm").exists()
+    assert f"{tmp_path / 'doc.dcm'}: the source has no images" in proc.stderr  # names the --source
 
 
 def test_source_paths_and_a_shared_series(study: list[Path]) -> None:

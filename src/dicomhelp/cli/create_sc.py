@@ -68,7 +68,8 @@ def command(inputs: tuple[str, ...], sources: tuple[str, ...], output: str, comp
     from dicomhelp.codecs import Compression
     from dicomhelp.create.images import load_frames
     from dicomhelp.create.sc import SOP_CLASS_NAMES, SCOptions, build_sc
-    from dicomhelp.create.sources import builder_for
+    from dicomhelp.create.sources import builder_for, is_image
+    from dicomhelp.errors import InputError
     from dicomhelp.io import write_atomic
 
     options = SCOptions(
@@ -80,7 +81,17 @@ def command(inputs: tuple[str, ...], sources: tuple[str, ...], output: str, comp
     frames = load_frames(inputs)
     builder = builder_for(sources, uid_root=uid_root, uid_seed=uid_seed,
                           patient_name=patient_name, patient_id=patient_id)
-    ds, report = build_sc(frames, builder=builder, options=options)
+    if sources and not any(is_image(d) for d in builder.study.source):
+        raise InputError("the source has no images to derive a Secondary Capture from", source=", ".join(sources),
+                         hint="give image files (CT, MR, ...) as --source, not SR or PDF objects")
+    try:
+        ds, report = build_sc(frames, builder=builder, options=options)
+    except InputError as exc:
+        if exc.source:
+            raise
+        # What is wrong with the pixels is wrong with the input files: name them.
+        named = ", ".join(inputs[:3]) + (f" (and {len(inputs) - 3} more)" if len(inputs) > 3 else "")
+        raise InputError(exc.message, source=named, hint=exc.hint) from None
     write_atomic(ds, output)
     sop = SOP_CLASS_NAMES[str(ds.SOPClassUID)]
     if as_json:
