@@ -237,3 +237,11 @@ def test_an_earlier_report_in_the_source_folder_is_no_image(study: Path, tmp_pat
     region = [i for i in ds.ContentSequence[-1].ContentSequence[0].ContentSequence if i.ValueType == "SCOORD"][0]
     ref = region.ContentSequence[0].ReferencedSOPSequence[0]
     assert ref.ReferencedSOPClassUID == "1.2.840.10008.5.1.4.1.1.2"  # CT Image Storage
+
+
+def test_an_image_not_in_a_one_file_source_counts_it_right(study: Path) -> None:
+    data = specs.qualitative_only()
+    data["groups"][0]["images"] = [2]
+    with pytest.raises(Exception, match="no image with instance number 2") as info:
+        build_sr(load_sr_spec(data), load_source([study / "CT0001.dcm"]), uid_policy=POLICY)
+    assert "the source has 1 instance;" in info.value.hint  # type: ignore[attr-defined]

@@ -124,7 +124,8 @@ def _instance_number(image: SourceImage) -> int | None:
 def _source_hint(source: Source) -> str:
     first = source.images[0]
     name = first.path.name if first.path else first.uid
-    return (f"the source has {len(source.images)} instances; refer to one by SOP Instance UID, file name "
+    count = len(source.images)
+    return (f"the source has {count} instance{'' if count == 1 else 's'}; refer to one by SOP Instance UID, file name "
             f"(e.g. {name}) or instance number")
 
 
