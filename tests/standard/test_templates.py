@@ -168,6 +168,7 @@ def test_tid_1502_time_point_is_row_3(k: Any) -> None:
     # DCMTK annotates the Time Point item "TID 1502 - Row 3" (dcmsr/libcmr/tid1411.cc, tid1501.cc).
     rows = {r.label: r for r in k.tid(1502).rows if r.label}
     assert rows["3"].concept.value == "C2348792" and rows["3"].relationship == "HAS OBS CONTEXT"
+    assert rows["3"].requirement == "U" and rows["1"].concept.value == "126070" and rows["4"].vm == "1-n"
     order = next(r for r in k.tid(1502).rows if r.concept.value == "126073")
     assert order.value_set == 'UNITS = EV (1, UCUM, "no units")'  # as highdicom's TimePointContext writes it
 
@@ -175,5 +176,51 @@ def test_tid_1502_time_point_is_row_3(k: Any) -> None:
 def test_verified_templates_say_against_what() -> None:
     data = json.loads(resources.files("dicomhelp").joinpath("data/standard/templates.json").read_text("utf-8"))
     verified = {t["number"]: t["verified"] for t in data["templates"] if "verified" in t}
-    assert {310, 1001, 1204, 1502} <= set(verified)
+    assert {310, 1001, 1204, 1502, 1410, 1411, 1501, 300, 311, 312, 1003, 4019, 1600, 1602} <= set(verified)
     assert all("dabsoft" in verified[n] for n in (310, 1001)) and "DCMTK" in verified[1204]
+
+
+# Row tables of PixelMed's SR validator (DicomSRDescriptionsCompiled.xsl in pixelmed.jar 20220618, generated from the
+# PS3.16 tables): label -> (relationship, value type, concept value or None).
+PIXELMED_1410 = {"1b": ("HAS OBS CONTEXT", "TEXT", "C67447"), "3b": ("CONTAINS", "CODE", "121071"),
+                 "3c": ("CONTAINS", "CODE", "130400"), "5": ("CONTAINS", "SCOORD", "111030"),
+                 "6": ("SELECTED FROM", "IMAGE", None), "7": ("CONTAINS", "IMAGE", "121214"),
+                 "8": ("CONTAINS", "IMAGE", "121233"), "9": ("CONTAINS", "IMAGE", "121200"),
+                 "10": ("CONTAINS", "COMPOSITE", "126100")}
+PIXELMED_1411 = {"3c": ("CONTAINS", "CODE", "130400"), "5": ("CONTAINS", "SCOORD", "111030"),
+                 "6": ("SELECTED FROM", "IMAGE", None), "7": ("CONTAINS", "IMAGE", "121191"),
+                 "10": ("CONTAINS", "SCOORD3D", "121231"), "11": ("CONTAINS", "IMAGE", "121233"),
+                 "12": ("CONTAINS", "UIDREF", "121232"), "13": ("CONTAINS", "IMAGE", "121200"),
+                 "14": ("CONTAINS", "COMPOSITE", "126100")}
+
+
+@pytest.mark.parametrize("number,expected", [(1410, PIXELMED_1410), (1411, PIXELMED_1411)])
+def test_roi_group_rows_match_pixelmeds_tables(k: Any, number: int, expected: dict[str, tuple]) -> None:
+    rows = {r.label: r for r in k.tid(number).rows if r.label}
+    for label, (rel, vt, value) in expected.items():
+        r = rows[label]
+        assert (r.relationship, r.value_type, r.concept.value if r.concept else None) == (rel, vt, value), label
+    assert rows["4"].include_template == 1502 and rows["6"].nesting_level == 2
+    assert rows["8" if number == 1410 else "11"].requirement == "MC"
+    assert rows["11" if number == 1410 else "15"].include_template == 1419
+
+
+def test_later_rows_follow_highdicom_and_stay_unnumbered(k: Any) -> None:
+    for number in (1410, 1411):
+        later = [r for r in k.tid(number).rows if r.concept and r.concept.value in ("276214006", "130488")]
+        assert [(r.label, r.relationship) for r in later] == [(None, "CONTAINS"), (None, "CONTAINS")]
+
+
+def test_renumbered_rows_elsewhere(k: Any) -> None:
+    t1003 = {r.label: r for r in k.tid(1003).rows}
+    assert t1003["1a"].concept.value == "128774" and k.tid(1003).rows[1].label == "1a"
+    assert t1003["5"].concept.value == "128775" and t1003["5"].nesting_level == 1
+    t300 = {r.label: r for r in k.tid(300).rows}
+    assert [t300[x].include_template for x in ("8", "11", "13", "14", "17", "19")] == [310, 315, 320, 321, 4108, 4019]
+    assert t300["19"].relationship == "HAS CONCEPT MOD"
+    for number in (311, 312):
+        rows = {r.label: r for r in k.tid(number).rows}
+        assert (rows["3"].value_type, rows["4"].value_type) == ("TEXT", "CODE")
+        assert all(r.relationship is None for r in rows.values())
+    assert k.tid(1602).rows[0].requirement == "M" and k.tid(1600).rows[1].requirement == "U"
+    assert {r.label: r.value_type for r in k.tid(4019).rows}["1b"] == "CODE"
