@@ -361,6 +361,15 @@ def test_tour_writes_a_self_contained_study_and_shows_dump_and_sr(tmp_path: Path
     assert dcmread(study[0]).StudyInstanceUID != dcmread(again[0]).StudyInstanceUID
 
 
+def test_tour_output_folder_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    code, out, err = invoke("tour", "--out", str(blocker / "t"))
+    assert code == 2 and out == ""
+    assert err.startswith(f"dicomhelp: error: {blocker / 't'}: cannot create the output folder: ")
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_tour_steps_are_extensible(tmp_path: Path) -> None:
     from dicomhelp.tour import STEPS, Step, run_tour
 
@@ -455,12 +464,15 @@ def test_a_filter_that_matches_nothing_says_so(tmp_path: Path) -> None:
     assert code == 0 and err == "" and out.count("Rows") == 2
 
 
-def test_sr_json_of_a_folder_without_reports_is_still_json(tmp_path: Path) -> None:
+def test_sr_of_a_folder_shows_its_reports_and_json_is_always_json(tmp_path: Path) -> None:
     (tmp_path / "ct.dcm").write_bytes((TEST_DIR / "CT_small.dcm").read_bytes())
     (tmp_path / "sr.dcm").write_bytes((TEST_DIR / "test-SR.dcm").read_bytes())
     code, out, err = invoke("sr", str(tmp_path), "--json")
-    assert code == 1 and "ct.dcm: not a Structured Report" in err
+    assert code == 0 and err == "", "in a folder the files that are not SRs are passed over"
     assert list(json.loads(out)) == [str(tmp_path / "sr.dcm")]
+    code, out, err = invoke("sr", str(tmp_path / "ct.dcm"), "--json")
+    assert code == 1 and "ct.dcm: not a Structured Report" in err and out == ""
     (tmp_path / "sr.dcm").unlink()
     code, out, err = invoke("sr", str(tmp_path), "--json")
     assert code == 1 and json.loads(out) == {}
+    assert err.strip() == f"dicomhelp: {tmp_path}: no Structured Report found (other files are passed over)"

@@ -18,6 +18,10 @@ Examples:
   dicomhelp explain "Enhanced SR"          an IOD (or a module name)
   dicomhelp explain "ContentSequence[0].ConceptNameCodeSequence[0].CodeMeaning"
   dicomhelp explain --sources              where the answers come from
+
+\b
+Keywords are found in any letter case and by their PS3.6 name ("patient's name").
+Exit codes: 0 explained; 2 unknown term (with the closest names).
 """
 
 

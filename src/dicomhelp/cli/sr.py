@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from dicomhelp.cli.common import warn
 from dicomhelp.errors import InputError
 
 if TYPE_CHECKING:
@@ -20,7 +21,9 @@ Examples:
 
 \b
 Positions (1.2.3) are the 1-based SR positions that dump and validate print too.
-Exit codes: 0 shown; 1 not an SR, unreadable or damaged; 2 bad option or missing file.
+In a folder every SR is shown and the other files are passed over.
+Exit codes: 0 shown; 1 not an SR, unreadable or damaged (or a folder without
+an SR); 2 bad option or missing file.
 """
 
 
@@ -33,15 +36,23 @@ def command(paths: tuple[str, ...], as_json: bool, to_spec: bool) -> None:
     """Show the content tree of a Structured Report: one line per content item."""
     from dicomhelp.cli.dump import _single, for_each_file, write_lines
 
+    from pathlib import Path
+
     records: dict[str, object] = {}
+    # Files named on the command line must be SRs; in a folder the other files are passed over.
+    named = {str(Path(p)) for p in paths if not Path(p).is_dir()}
+    shown = [0]
 
     def show(dfile: DicomFile, many: bool) -> None:
         from dicomhelp.inspect.srtree import is_sr
 
         ds = dfile.dataset
         if not is_sr(ds):
+            if dfile.name not in named:
+                return
             raise InputError("not a Structured Report (no content tree: ValueType / ContentSequence)",
                              source=dfile.name)
+        shown[0] += 1
         if to_spec:
             from dicomhelp.create.sr.read import spec_lines
 
@@ -60,6 +71,10 @@ def command(paths: tuple[str, ...], as_json: bool, to_spec: bool) -> None:
         write_lines(lines)
 
     code = for_each_file(paths, show)
+    folders = [p for p in paths if Path(p).is_dir()]
+    if folders and not shown[0]:
+        warn(f"{', '.join(folders)}: no Structured Report found (other files are passed over)")
+        code = max(code, 1)
     if as_json and not to_spec and (records or not _single(paths)):  # a folder without SRs: {}
         import json
 
