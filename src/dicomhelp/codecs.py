@@ -22,14 +22,17 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from dicomhelp.errors import InputError, SpecError, UsageError
 
 if TYPE_CHECKING:
     import numpy as np
     from pydicom import Dataset
+
+    from dicomhelp.io import DicomFile
 
 EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1"
 RLE_LOSSLESS = "1.2.840.10008.1.2.5"
@@ -384,12 +387,8 @@ def compress_frames(ds: Dataset, frames: np.ndarray, compression: Compression) -
             errors["max"] = max(errors["max"], frame_max)
             yield data
 
-    try:
+    with _encoder_errors(syntax.name):
         compressed = _set_encapsulated(ds, codestreams(), len(frames))
-    except (ValueError, RuntimeError, TypeError) as exc:
-        detail = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-        raise InputError(f"the {syntax.name} encoder refused the pixels: {detail[:300]}",
-                         hint="try another --compression") from None
     sse, max_err = float(errors["sse"]), int(errors["max"])
     ds.PhotometricInterpretation = output_photometric(fmt, compression)
     if fmt.samples_per_pixel > 1:
@@ -403,6 +402,117 @@ def compress_frames(ds: Dataset, frames: np.ndarray, compression: Compression) -
         mse = sse / samples if samples else 0.0
         report.psnr_db = None if mse == 0 else round(float(10 * np.log10(peak * peak / mse)), 2)
     return report
+
+
+@contextmanager
+def _encoder_errors(name: str) -> Iterator[None]:
+    """An encoder's exception becomes one plain InputError."""
+    try:
+        yield
+    except (ValueError, RuntimeError, TypeError) as exc:
+        detail = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        raise InputError(f"the {name} encoder refused the pixels: {detail[:300]}",
+                         hint="try another --compression") from None
+
+
+class OffsetOverflow(Exception):
+    """Streamed frames passed 4 GiB: the Basic Offset Table cannot hold their offsets."""
+
+
+@dataclass
+class PendingPixels:
+    """Lossless encapsulated Pixel Data still to be encoded, straight into the file being written.
+
+    Made by :func:`compress_frames_later`; pass :meth:`write` to
+    :func:`dicomhelp.io.write_atomic` as ``pixel_data``. Frames are encoded by
+    the worker processes while the parent writes the ones already done, so
+    encoding and writing overlap and the compressed output is never held in
+    memory. The bytes are those :func:`compress_frames` and pydicom would write.
+    ``report.compressed_bytes`` is known once written.
+    """
+
+    frames: np.ndarray
+    fmt: PixelFormat
+    compression: Compression
+    report: CompressionReport
+
+    def write(self, fh: BinaryIO) -> None:
+        """Write the whole Pixel Data element (explicit VR little endian, undefined length) at ``fh``."""
+        count = len(self.frames)
+        bot_length = 4 * count if count > 1 else 0
+        # (7FE0,0010) OB, undefined length; Basic Offset Table item filled in at the end.
+        fh.write(struct.pack("<HH2sHL", 0x7FE0, 0x0010, b"OB", 0, 0xFFFFFFFF))
+        fh.write(struct.pack("<HHL", 0xFFFE, 0xE000, bot_length))
+        table_at = fh.tell()
+        fh.write(bytes(bot_length))
+        position, offsets, total = 0, [], 0
+        with _encoder_errors(self.compression.name):
+            for data, _sse, _max in encode_frames(self.frames, self.fmt, self.compression):
+                offsets.append(position)
+                pad = len(data) % 2
+                fh.write(struct.pack("<HHL", 0xFFFE, 0xE000, len(data) + pad))
+                fh.write(data)
+                if pad:
+                    fh.write(b"\x00")
+                position += 8 + len(data) + pad
+                total += len(data)
+        if bot_length and offsets[-1] > MAX_BOT_OFFSET:
+            raise OffsetOverflow(f"frame offsets reach {offsets[-1]} bytes")
+        fh.write(struct.pack("<HHL", 0xFFFE, 0xE0DD, 0))  # Sequence Delimitation Item
+        if bot_length:
+            end = fh.tell()
+            fh.seek(table_at)
+            fh.write(struct.pack(f"<{count}L", *offsets))
+            fh.seek(end)
+        self.report.compressed_bytes = total
+
+    def encode_into(self, ds: Dataset) -> None:
+        """Encode in memory into ``ds`` instead (with an Extended Offset Table past 4 GiB)."""
+        with _encoder_errors(self.compression.name):
+            self.report.compressed_bytes = _set_encapsulated(
+                ds, (data for data, _, _ in encode_frames(self.frames, self.fmt, self.compression)),
+                len(self.frames))
+
+
+def compress_frames_later(ds: Dataset, frames: np.ndarray, compression: Compression) -> PendingPixels | None:
+    """Like :func:`compress_frames`, but the encoding happens while the file is written.
+
+    Returns None, leaving ``ds`` untouched, when that does not apply (lossy
+    targets need the ratio before the Pixel Data, uncompressed has nothing to
+    encode): then call :func:`compress_frames`. Otherwise ``ds`` is set up for the target syntax,
+    without Pixel Data: write it with ``write_atomic(ds, out, pixel_data=pending.write)``.
+    """
+    syntax = compression.syntax
+    if syntax.lossy or syntax.name == "none":
+        return None
+    fmt = PixelFormat.of(ds)
+    check_encodable(fmt, compression)
+    uncompressed = _uncompressed_size(fmt, len(frames))
+    for keyword in ("PixelData", "ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
+        if keyword in ds:
+            del ds[keyword]
+    ds.PhotometricInterpretation = output_photometric(fmt, compression)
+    if fmt.samples_per_pixel > 1:
+        ds.PlanarConfiguration = 0
+    ds.file_meta.TransferSyntaxUID = syntax.uid
+    report = CompressionReport(syntax.name, syntax.uid, len(frames), uncompressed, 0, False)
+    return PendingPixels(frames, fmt, compression, report)
+
+
+def write_with_pixels(ds: Dataset, pending: PendingPixels | None, path: str | os.PathLike[str]) -> None:
+    """Write ``ds`` atomically, streaming ``pending`` frames into it when given."""
+    from dicomhelp.io import write_atomic
+
+    if pending is None:
+        write_atomic(ds, path)
+        return
+    try:
+        write_atomic(ds, path, pixel_data=pending.write)
+    except OffsetOverflow:
+        # Past 4 GiB the offsets go into an Extended Offset Table, which precedes Pixel Data:
+        # encode again, in memory (rare: only objects of several GiB).
+        pending.encode_into(ds)
+        write_atomic(ds, path)
 
 
 def _uncompressed_size(fmt: PixelFormat, n_frames: int) -> int:
@@ -568,6 +678,14 @@ class TranscodeResult:
     report: CompressionReport
     new_instance: bool  # lossy output is a new instance with a new SOP Instance UID
     notes: list[str] = field(default_factory=list)
+    # With stream=True and a lossless encapsulated target: the frames, encoded while
+    # write() writes them (``dataset`` has no Pixel Data, the report's compressed size
+    # is known once written).
+    pending: PendingPixels | None = None
+
+    def write(self, path: str | os.PathLike[str]) -> None:
+        """Write the result atomically, streaming pending frames into the file."""
+        write_with_pixels(self.dataset, self.pending, path)
 
 
 def decode_frames(ds: Dataset, source: str = "input") -> np.ndarray:
@@ -649,18 +767,21 @@ def _native_view(ds: Dataset) -> np.ndarray | None:
 
 
 def transcode_file(path: str | os.PathLike[str], compression: Compression, *,
-                   new_uid: Callable[[], str]) -> TranscodeResult:
+                   new_uid: Callable[[], str], header: DicomFile | None = None,
+                   stream: bool = False) -> TranscodeResult:
     """:func:`transcode` a file; uncompressed input is memory-mapped instead of read.
 
     The forked encoders then read the pages they need straight from the page
     cache: the parent holds no copy of the input and spends no time reading it.
+    ``header``: the file as already read by ``read_file(path)`` (saves a second
+    read). ``stream``: see :func:`transcode`; write with ``result.write(out)``.
     """
     import numpy as np
 
     from dicomhelp.io import read_file
 
     name = str(path)
-    header = read_file(path)
+    header = header if header is not None else read_file(path)
     info = header.pixel
     layout = _native_layout(header.dataset) if info is not None and info.tag == 0x7FE00010 else None
     if info is not None and layout is not None and not info.encapsulated:
@@ -668,8 +789,10 @@ def transcode_file(path: str | os.PathLike[str], compression: Compression, *,
         if info.length >= int(np.prod(shape)) * dtype.itemsize:
             # Bits above Bits Stored are cleared frame by frame by the encoding processes.
             frames = np.memmap(path, dtype=dtype, mode="r", offset=info.offset, shape=shape)
-            return transcode(header.dataset, compression, new_uid=new_uid, source=name, frames=frames)
-    return transcode(read_file(path, pixels=True).dataset, compression, new_uid=new_uid, source=name)
+            return transcode(header.dataset, compression, new_uid=new_uid, source=name, frames=frames,
+                             stream=stream)
+    return transcode(read_file(path, pixels=True).dataset, compression, new_uid=new_uid, source=name,
+                     stream=stream)
 
 
 _WORD_SIZES = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
@@ -694,12 +817,14 @@ def _to_little_endian(ds: Dataset) -> None:
 
 
 def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], str],
-              source: str = "input", frames: np.ndarray | None = None) -> TranscodeResult:
+              source: str = "input", frames: np.ndarray | None = None, stream: bool = False) -> TranscodeResult:
     """Re-encode ``ds`` (read with its pixels, or ``frames`` given) into ``compression``'s syntax.
 
     Lossless targets keep the SOP Instance UID (the pixels are unchanged);
     a lossy target makes a new instance with ``new_uid()`` and the lossy
-    attributes, referencing its predecessor.
+    attributes, referencing its predecessor. With ``stream`` a lossless
+    encapsulated target is encoded only when ``result.write(out)`` writes the
+    file (:class:`PendingPixels`): same bytes, less time and memory.
     """
     import copy
 
@@ -724,8 +849,10 @@ def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], st
     for _elem in ds.iterall():
         pass  # decode every raw element now: pydicom cannot write some raw ones as read (SC_rgb_jpeg.dcm)
     _to_little_endian(ds)
+    pending = None
     try:
-        report = compress_frames(ds, frames, compression)
+        pending = compress_frames_later(ds, frames, compression) if stream else None
+        report = pending.report if pending is not None else compress_frames(ds, frames, compression)
     except UsageError as exc:
         raise UsageError(exc.message, source=source, hint=exc.hint) from None
     if ds.get("NumberOfFrames") is not None:
@@ -736,4 +863,4 @@ def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], st
         mark_lossy(ds, report, predecessor=predecessor)
         ds.SOPInstanceUID = uid
         ds.file_meta.MediaStorageSOPInstanceUID = uid
-    return TranscodeResult(ds, report, new_instance, notes)
+    return TranscodeResult(ds, report, new_instance, notes, pending)

@@ -38,16 +38,18 @@ def command(input_file: str, output: str, target: str, ratio: float | None, psnr
             as_json: bool) -> None:
     """Re-encode the pixels of IN into another transfer syntax and write OUT."""
     from dicomhelp.codecs import Compression, transcode_file
-    from dicomhelp.io import read_file, write_atomic
+    from dicomhelp.io import read_file
     from dicomhelp.uids import UIDPolicy
 
     compression = Compression(target, ratio=ratio, psnr=psnr, max_error=max_error, workers=workers)
     policy = UIDPolicy.from_env(root=uid_root, seed=uid_seed)
-    old_uid = str(read_file(input_file).dataset.get("SOPInstanceUID", ""))
-    result = transcode_file(input_file, compression,
+    header = read_file(input_file)
+    old_uid = str(header.dataset.get("SOPInstanceUID", ""))
+    # Lossless targets are encoded while the output is written: no compressed copy in memory.
+    result = transcode_file(input_file, compression, header=header, stream=True,
                             new_uid=lambda: policy.new("lossy", old_uid, compression.name,
                                                        compression.ratio, compression.psnr, compression.max_error))
-    write_atomic(result.dataset, output)
+    result.write(output)
     if as_json:
         print_json({"output": output, "sop_instance_uid": str(result.dataset.SOPInstanceUID),
                     "new_instance": result.new_instance, "notes": result.notes, **result.report.as_dict()})

@@ -1,0 +1,120 @@
+"""Streamed transcoding: frames encoded while the output is written, same bytes as the in-memory path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydicom import dcmread
+
+from dicomhelp import codecs
+from dicomhelp.codecs import Compression, transcode_file
+from dicomhelp.create.sc import build_sc
+from dicomhelp.errors import InputError
+from dicomhelp.io import sample_file, write_atomic
+from support import dciodvfy, run_cli
+
+
+def _uid() -> str:
+    return "2.25.987654321"
+
+
+def _in_memory(src: Path, target: str, out: Path) -> Path:
+    result = transcode_file(src, Compression(target), new_uid=_uid)
+    assert result.pending is None and "PixelData" in result.dataset
+    return write_atomic(result.dataset, out)
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("stream")
+    rng = np.random.default_rng(11)
+    grey = (rng.normal(1500, 200, (5, 48, 40)).clip(0, 4095)).astype(np.uint16)  # mapped: uncompressed input
+    colour = rng.integers(0, 255, (3, 36, 33, 3)).astype(np.uint8)  # odd sizes: odd fragments get padded
+    return {"grey": write_atomic(build_sc(grey)[0], folder / "grey.dcm"),
+            "colour": write_atomic(build_sc(colour)[0], folder / "colour.dcm"),
+            "one frame, compressed input": sample_file("MR_small_RLE.dcm"),  # with trailing padding
+            "no trailing elements": sample_file("SC_rgb_rle.dcm")}
+
+
+@pytest.mark.parametrize("target", ["rle-lossless", "jpeg-ls-lossless", "jpeg2000-lossless"])
+@pytest.mark.parametrize("name", ["grey", "colour", "one frame, compressed input", "no trailing elements"])
+def test_streamed_output_is_byte_identical(inputs: dict[str, Path], name: str, target: str, tmp_path: Path) -> None:
+    src = inputs[name]
+    expected = _in_memory(src, target, tmp_path / "memory.dcm").read_bytes()
+    result = transcode_file(src, Compression(target, workers=2), new_uid=_uid, stream=True)
+    assert result.pending is not None and "PixelData" not in result.dataset
+    result.write(tmp_path / "streamed.dcm")
+    assert (tmp_path / "streamed.dcm").read_bytes() == expected
+    assert result.report.compressed_bytes > 0 and result.report.ratio > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["memory.dcm", "streamed.dcm"]
+
+
+@pytest.mark.validators
+def test_cli_streams_and_the_output_validates(inputs: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "jls.dcm"
+    proc = run_cli("transcode", str(inputs["grey"]), str(out), "--to", "jpeg-ls-lossless", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes() == _in_memory(inputs["grey"], "jpeg-ls-lossless", tmp_path / "ref.dcm").read_bytes()
+    assert '"compressed_bytes": 0' not in proc.stdout
+    verdict = dciodvfy(out)
+    assert verdict.ok, str(verdict)
+
+
+def test_lossy_and_uncompressed_targets_are_not_streamed(inputs: dict[str, Path]) -> None:
+    for target in ("jpeg2000", "jpeg-ls-near-lossless", "none"):
+        result = transcode_file(inputs["grey"], Compression(target), new_uid=_uid, stream=True)
+        assert result.pending is None and "PixelData" in result.dataset
+
+
+def test_offsets_past_4_gib_fall_back_to_an_extended_offset_table(
+        inputs: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(codecs, "MAX_BOT_OFFSET", 1000)  # as if the frames were over 4 GiB
+    result = transcode_file(inputs["grey"], Compression("rle-lossless"), new_uid=_uid, stream=True)
+    result.write(tmp_path / "eot.dcm")
+    back = dcmread(tmp_path / "eot.dcm")
+    assert len(back.ExtendedOffsetTable) == 8 * 5
+    np.testing.assert_array_equal(back.pixel_array, dcmread(inputs["grey"]).pixel_array)
+    assert [p.name for p in tmp_path.iterdir()] == ["eot.dcm"]
+
+
+def test_an_encoder_failure_mid_stream_leaves_no_file(inputs: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    calls = {"n": 0}
+    real = codecs._encode_one
+
+    def fail_on_third(index: int):  # the first frames are already in the file when it fails
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise ValueError("simulated encoder failure")
+        return real(index)
+
+    monkeypatch.setattr(codecs, "_encode_one", fail_on_third)
+    result = transcode_file(inputs["grey"], Compression("rle-lossless", workers=1), new_uid=_uid, stream=True)
+    with pytest.raises(InputError, match="simulated encoder failure"):
+        result.write(tmp_path / "out.dcm")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pixel_data_writer_needs_a_dataset_without_pixel_data(inputs: dict[str, Path], tmp_path: Path) -> None:
+    ds = dcmread(inputs["grey"])
+    with pytest.raises(ValueError, match="without Pixel Data"):
+        write_atomic(ds, tmp_path / "x.dcm", pixel_data=lambda fh: None)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fsync_only_when_replacing_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A new file relies on the atomic rename; replacing one (edit --in-place) is also made durable."""
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    ds = dcmread(sample_file("CT_small.dcm"))
+    out = write_atomic(ds, tmp_path / "ct.dcm")
+    assert synced == []
+    write_atomic(ds, out)
+    assert len(synced) == 1
+    write_atomic(ds, tmp_path / "durable.dcm", durable=True)
+    assert len(synced) == 2
+    assert dcmread(out).SOPInstanceUID == ds.SOPInstanceUID
