@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dicomhelp.create.base import Builder, Series, Study
+from dicomhelp.create.base import Builder, Series
 from dicomhelp.create.spec import options_from_dict
 from dicomhelp.errors import InputError, SpecError, UsageError
 
@@ -111,7 +111,7 @@ def create_pdf(document: bytes | str | os.PathLike[str], *, builder: Builder | N
     of the builder). ``series`` puts several documents into one series.
     """
     from dicomhelp.codecs import code_item
-    from dicomhelp.create.sources import as_datasets, reference_items
+    from dicomhelp.create.sources import builder_from, reference_items
 
     opts = options or PDFOptions()
     if isinstance(document, (bytes, bytearray)):
@@ -122,7 +122,7 @@ def create_pdf(document: bytes | str | os.PathLike[str], *, builder: Builder | N
         data = read_pdf(document)
         default_title = Path(document).stem
     if builder is None:
-        builder = Builder(Study.from_source(*as_datasets(source))) if source else Builder(Study.new())
+        builder = builder_from(source)
     refs = list(source_instances) if source_instances is not None else list(builder.study.source)
     if series is None:
         series = builder.series("pdf", modality="DOC", number=opts.series_number,

@@ -28,9 +28,9 @@ from os import PathLike
 from typing import TYPE_CHECKING, Any
 
 from dicomhelp.codecs import Compression, CompressionReport, compress_frames, mark_lossy
-from dicomhelp.create.base import Builder, Series, Study
+from dicomhelp.create.base import Builder, Series
 from dicomhelp.create.images import as_frames
-from dicomhelp.create.sources import as_datasets, is_image, reference_items
+from dicomhelp.create.sources import builder_from, is_image, reference_items
 from dicomhelp.create.spec import options_from_dict
 from dicomhelp.errors import InputError, SpecError, UsageError
 
@@ -188,7 +188,7 @@ def build_sc(frames: Any, *, builder: Builder | None = None, source: Sequence[Da
     """:func:`create_sc` that also returns what compression did (sizes, PSNR, max error)."""
     opts = options or SCOptions()
     if builder is None:
-        builder = Builder(Study.from_source(*as_datasets(source))) if source else Builder(Study.new())
+        builder = builder_from(source)
     refs = list(source_images) if source_images is not None else [d for d in builder.study.source if is_image(d)]
     if builder.study.source and not refs:
         raise InputError("the source has no images to derive a Secondary Capture from",

@@ -137,6 +137,14 @@ def as_datasets(source: Iterable[Dataset | str | os.PathLike[str]]) -> list[Data
     return datasets + (load_sources(paths) if paths else [])
 
 
+def builder_from(source: Iterable[Dataset | str | os.PathLike[str]] | None) -> Builder:
+    """The builder of an API call: derived from ``source`` (datasets or paths), else a new study."""
+    from dicomhelp.create.base import Builder, Study
+
+    datasets = as_datasets(source or [])
+    return Builder(Study.from_source(*datasets)) if datasets else Builder(Study.new())
+
+
 def is_image(ds: Dataset) -> bool:
     """An image instance: it has rows and columns (its pixels need not be loaded)."""
     return "Rows" in ds and "Columns" in ds and "SOPClassUID" in ds
