@@ -386,3 +386,11 @@ def test_outputs_that_would_destroy_the_input_or_cannot_be_written_are_refused_f
     proc = run_cli("anonymize", str(cut), str(tmp_path / "a.dcm"))
     assert_clean_failure(proc, 1)
     assert proc.stdout == "" and not (tmp_path / "a.dcm").exists()
+
+
+def test_odd_values_do_not_leak_pydicom_warnings(tmp_path: Path) -> None:
+    # badVR.dcm holds an IS '1A' and an over-long UID: dicomhelp reports its own way, pydicom stays quiet.
+    proc = run_cli("anonymize", str(sample_file("badVR.dcm")), str(tmp_path / "a.dcm"), "--secret", SECRET)
+    assert "UserWarning" not in proc.stderr and "warn_and_log" not in proc.stderr, proc.stderr
+    proc = run_cli("edit", str(sample_file("badVR.dcm")), "--set", "PatientName=X", "-o", str(tmp_path / "e.dcm"))
+    assert "UserWarning" not in proc.stderr and "warn_and_log" not in proc.stderr, proc.stderr

@@ -535,6 +535,13 @@ class Job:
 
 def anonymize_file(job: Job, settings: Settings) -> Outcome:
     """Read, de-identify and write one file; errors become :attr:`Outcome.error` (one line)."""
+    from dicomhelp.io import quiet_pydicom
+
+    with quiet_pydicom():  # odd values are pydicom warnings on stderr, in every worker process
+        return _anonymize_file(job, settings)
+
+
+def _anonymize_file(job: Job, settings: Settings) -> Outcome:
     from dicomhelp.edit.files import read_for_edit, write_like_source
     from dicomhelp.uids import UIDPolicy
 

@@ -133,9 +133,12 @@ def edit_file(source: str | os.PathLike[str], target: str | os.PathLike[str] | N
 
 def _edit_job(args: tuple[Path, Path | None, list[Edit], UIDPolicy, bool]) -> tuple[FileResult | None, str | None, bool]:
     """One file of a batch, in a worker: (result, error line, whether the error is a usage error)."""
+    from dicomhelp.io import quiet_pydicom
+
     source, target, edits, policy, dry_run = args
     try:
-        return edit_file(source, target, edits, uids=UIDMapper(policy), dry_run=dry_run), None, False
+        with quiet_pydicom():  # odd values are pydicom warnings on stderr, in every worker process
+            return edit_file(source, target, edits, uids=UIDMapper(policy), dry_run=dry_run), None, False
     except UsageError as exc:
         return None, exc.one_line(), True
     except DicomHelpError as exc:
