@@ -18,8 +18,16 @@ Where the RLE time went: pylibjpeg-rle's ``encode_frame`` spends about three
 quarters of its time splitting a frame into byte planes. Splitting them with
 numpy and PackBits-encoding each plane with its ``encode_segment`` gives the
 same bytes about 4x faster (``dicomhelp.codecs.rle_encode_frame``: ~450 MB/s
-per core against ~105). What is left of the whole command is Python start-up
-and imports (~0.2 s), writing (with fsync) and the pool start.
+per core against ~105).
+
+Around the encoders, ``dicomhelp transcode`` reads the header once and maps
+the uncompressed input (the forked encoders read the page cache directly);
+lossless frames are written into the output file as they come back from the
+encoders (``codecs.PendingPixels``), so writing overlaps encoding and the
+compressed output is never assembled in memory; a brand-new output is not
+fsynced (the atomic rename already makes it complete or absent, see
+``dicomhelp.io``). What is left is Python start-up and imports (~0.2 s:
+pydicom imports numpy, PIL and more) and the pool start.
 
 The machine is shared: compare the rows of one run, and expect the
 "on N cores" figures to show no gain when other processes hold the cores.
