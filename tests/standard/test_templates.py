@@ -224,3 +224,10 @@ def test_renumbered_rows_elsewhere(k: Any) -> None:
         assert all(r.relationship is None for r in rows.values())
     assert k.tid(1602).rows[0].requirement == "M" and k.tid(1600).rows[1].requirement == "U"
     assert {r.label: r.value_type for r in k.tid(4019).rows}["1b"] == "CODE"
+
+
+def test_tid_1500_content_containers_and_derived_measurements(k: Any) -> None:
+    rows = {r.label: r for r in k.tid(1500).rows}
+    assert all(rows[x].requirement == "MC" and "Rows 6, 10 and 12" in rows[x].condition for x in ("6", "10", "12"))
+    assert rows["11"].include_template == 1420  # PixelMed: Derived Imaging Measurements include TID 1420
+    assert {r.label: r for r in k.tid(1419).rows}["12"].include_template == 310

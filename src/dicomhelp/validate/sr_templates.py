@@ -413,7 +413,8 @@ class _Checker:
                 yield self.err("sr.tid1502.relationship", f"'{child.meaning}' must be related by HAS OBS CONTEXT",
                                child, 1502)
         elif concept == FINDING_CATEGORY:
-            # CONTAINS in PS3.16 2024 (and highdicom); HAS CONCEPT MOD in some earlier drafts: both accepted.
+            # Added by CP-2176; highdicom writes CONTAINS (like Finding, Row 3b) and the knowledge layer says so.
+            # PixelMed's 2022 tables predate it and the standard's row could not be read: HAS CONCEPT MOD stays accepted.
             if child.rel not in ("CONTAINS", "HAS CONCEPT MOD"):
                 yield self.err(f"sr.tid{tid}.relationship", f"'{child.meaning}' must be related by CONTAINS, not "
                                f"{child.rel or '(none)'}", child, tid)
