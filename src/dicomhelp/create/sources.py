@@ -58,8 +58,12 @@ def read_source(paths: Sequence[str | os.PathLike[str]], *, priors: bool = False
     instances: list[SourceInstance] = []
     seen: set[str] = set()
     for raw in paths:
-        # An instance named twice (a file and its folder, a copy) is one instance, referenced once.
-        found = [i for i in _read_path(raw) if not (i.uid in seen or seen.add(i.uid))]
+        found = []
+        for instance in _read_path(raw):
+            # An instance named twice (a file and its folder, a copy) is one instance, referenced once.
+            if instance.uid not in seen:
+                seen.add(instance.uid)
+                found.append(instance)
         if priors:
             _one_study(found, str(raw))
         instances += found
