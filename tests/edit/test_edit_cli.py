@@ -229,3 +229,9 @@ def test_help_examples_work_as_written(tmp_path: Path) -> None:
         proc = run_cli(*shlex.split(example)[1:], cwd=tmp_path)
         assert proc.returncode == 0 and proc.stderr == "", (example, proc.stderr)
         assert "(no change)" not in proc.stdout and "unchanged" not in proc.stdout, (example, proc.stdout)
+
+
+def test_diff_of_odd_values_does_not_leak_pydicom_warnings(ct: Path) -> None:
+    proc = run_cli("diff", str(ct), str(sample_file("badVR.dcm")), "--no-meta")
+    assert proc.returncode == 0 and proc.stdout, proc.stderr
+    assert "UserWarning" not in proc.stderr and proc.stderr == "", proc.stderr

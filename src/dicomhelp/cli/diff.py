@@ -36,6 +36,13 @@ it could be read); 2 missing file.
 @json_option
 def command(a: Path, b: Path, no_meta: bool, exit_code: bool, as_json: bool) -> None:
     """Show the element-level differences between two DICOM files."""
+    from dicomhelp.io import quiet_pydicom
+
+    with quiet_pydicom():  # odd values: pydicom would warn on stderr while comparing them
+        _diff(a, b, no_meta, exit_code, as_json)
+
+
+def _diff(a: Path, b: Path, no_meta: bool, exit_code: bool, as_json: bool) -> None:
     from dicomhelp.edit.diff import diff_datasets
     from dicomhelp.io import read_file
 
