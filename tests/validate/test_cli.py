@@ -123,6 +123,16 @@ def test_with_dciodvfy_merges_its_findings(sample_study: list[Path], tmp_path: P
     assert any(f.get("keyword") == "PatientWeight" for f in merged)  # dciodvfy: "Value is zero"
 
 
+def test_dciodvfy_is_not_run_on_a_file_that_is_not_dicom(tmp_path: Path) -> None:
+    from dicomhelp.validate import ValidateOptions, validate_file
+
+    tool("dciodvfy")
+    text = tmp_path / "notes.txt"
+    text.write_text("hello world, this is not DICOM\n")
+    report = validate_file(text, ValidateOptions(with_dciodvfy=True))
+    assert [f.rule for f in report.findings] == ["file.unreadable"], [f.message for f in report.findings]
+
+
 def test_summary_renderers(sample_study: list[Path]) -> None:
     run = validate_paths(sample_study, jobs=1)
     assert short_summary(run) == "validated 2 file(s): 0 error(s), 0 warning(s)"

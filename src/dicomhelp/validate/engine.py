@@ -127,7 +127,8 @@ def validate_file(path: str | os.PathLike[str], options: ValidateOptions | None 
                                      fix=exc.hint or "check that this is a complete DICOM file"))
     except RecursionError:
         report.findings.append(error("file.too-deep", "sequences are nested too deeply to read"))
-    if opts.with_dciodvfy:
+    unreadable = any(f.rule in ("file.unreadable", "file.too-deep") for f in report.findings)
+    if opts.with_dciodvfy and not unreadable:  # on a file that is not DICOM dciodvfy only adds noise
         from dicomhelp.validate.dciodvfy import run_dciodvfy
 
         report.findings.extend(run_dciodvfy(path))
