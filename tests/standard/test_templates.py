@@ -231,3 +231,8 @@ def test_tid_1500_content_containers_and_derived_measurements(k: Any) -> None:
     assert all(rows[x].requirement == "MC" and "Rows 6, 10 and 12" in rows[x].condition for x in ("6", "10", "12"))
     assert rows["11"].include_template == 1420  # PixelMed: Derived Imaging Measurements include TID 1420
     assert {r.label: r for r in k.tid(1419).rows}["12"].include_template == 310
+
+
+def test_tid_4108_needs_one_of_its_two_rows(k: Any) -> None:
+    rows = k.tid(4108).rows
+    assert [(r.requirement, r.condition) for r in rows] == [("MC", "At least one of Rows 1 and 2 shall be present")] * 2
