@@ -179,6 +179,9 @@ def test_output_onto_the_input_is_refused_without_in_place(ct: Path, tmp_path: P
     proc = run_cli("edit", str(study), "--set", "PatientName=Doe", "-o", str(study))
     assert_clean_failure(proc, 2)
     assert "the output folder is the input folder" in proc.stderr and (study / "CT0001.dcm").read_bytes() == first
+    proc = run_cli("edit", str(study), "--set", "PatientName=Doe", "-o", str(study / "edited"))
+    assert_clean_failure(proc, 2)
+    assert "the output folder is inside the input folder" in proc.stderr and not (study / "edited").exists()
     proc = run_cli("edit", str(study), "--set", "PatientName=Doe", "-o", str(ct))
     assert_clean_failure(proc, 2)
     assert "the output of a folder must be a folder" in proc.stderr and ct.read_bytes() == before

@@ -144,3 +144,7 @@ def _check_folder_output(source: Path, out_root: Path, in_place: bool) -> None:
     if out_root.resolve() == source.resolve():
         raise UsageError("the output folder is the input folder", source=str(out_root),
                          hint="use --in-place to replace the files, or -o another folder")
+    if source.resolve() in out_root.resolve().parents:
+        # The copies would be part of the input next time: duplicates with the same UIDs.
+        raise UsageError("the output folder is inside the input folder", source=str(out_root),
+                         hint="choose -o outside it")
