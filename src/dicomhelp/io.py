@@ -102,10 +102,10 @@ def read_file(path: str | os.PathLike[str], *, pixels: bool = False) -> DicomFil
     if not p.exists():
         raise UsageError("no such file", source=str(p), hint="check the path")
     if p.is_dir():
-        raise UsageError("is a folder, not a file", source=str(p))
+        raise UsageError("is a folder, not a file", source=str(p), hint="name a file inside it")
     size = p.stat().st_size
     if size == 0:
-        raise InputError("empty file (0 bytes)", source=str(p))
+        raise InputError("empty file (0 bytes)", source=str(p), hint="a copy or download went wrong: get it again")
     try:
         with open(p, "rb") as fp:
             return _read_open_file(p, fp, size, pixels)
@@ -576,8 +576,18 @@ def write_atomic(ds: Dataset, path: str | os.PathLike[str], *, enforce_file_form
     :func:`_write_atomically`.
     """
     if pixel_data is None:
-        return _write_atomically(path, lambda fh: ds.save_as(fh, enforce_file_format=enforce_file_format),
-                                 durable=durable)
+        direct = _direct_pixel_data(ds, enforce_file_format)
+        if direct is None:
+            return _write_atomically(path, lambda fh: ds.save_as(fh, enforce_file_format=enforce_file_format),
+                                     durable=durable)
+        # Big Pixel Data: written from its own bytes (pydicom's writer copies the value twice).
+        elem = ds["PixelData"]
+        del ds["PixelData"]
+        try:
+            return write_atomic(ds, path, enforce_file_format=enforce_file_format, pixel_data=direct,
+                                durable=durable)
+        finally:
+            ds["PixelData"] = elem
     if 0x7FE00010 in ds:
         raise ValueError("write_atomic(pixel_data=...) needs a dataset without Pixel Data")
     tail = [ds[tag] for tag in list(ds.keys()) if tag > 0x7FE00010]
@@ -595,6 +605,49 @@ def write_atomic(ds: Dataset, path: str | os.PathLike[str], *, enforce_file_form
             _write_elements(fh, tail, ds.get("SpecificCharacterSet"))
 
     return _write_atomically(path, write, durable=durable)
+
+
+# Below this, pydicom's two copies of Pixel Data cost nothing worth a second code path.
+DIRECT_PIXEL_DATA_BYTES = 1 << 20
+
+
+def _direct_pixel_data(ds: Dataset, enforce_file_format: bool) -> Callable[[BinaryIO], None] | None:
+    """A writer for a big Pixel Data value, producing the bytes pydicom would, or None to let pydicom write it.
+
+    Only the plain case: explicit VR little endian (every syntax dicomhelp
+    writes), VR OB or OW, a bytes value, encapsulated exactly when it must be.
+    """
+    if 0x7FE00010 not in ds:
+        return None
+    meta = getattr(ds, "file_meta", None)
+    syntax = meta.get("TransferSyntaxUID") if meta is not None else None
+    try:
+        plain = (syntax is not None and syntax.is_transfer_syntax and not syntax.is_private
+                 and syntax.is_little_endian and not syntax.is_implicit_VR and not syntax.is_deflated)
+    except (AttributeError, ValueError):
+        return None
+    elem = ds["PixelData"]
+    value = elem.value
+    if not plain or elem.VR not in ("OB", "OW") or not isinstance(value, bytes) \
+            or len(value) < DIRECT_PIXEL_DATA_BYTES:
+        return None
+    undefined = syntax.is_compressed if enforce_file_format else elem.is_undefined_length
+    if undefined and not value.startswith(b"\xfe\xff\x00\xe0"):
+        return None  # not encapsulated: pydicom's writer says what is wrong
+    if enforce_file_format:
+        elem.is_undefined_length = undefined  # what dcmwrite does to the element it writes
+
+    def write(fh: BinaryIO) -> None:
+        pad = len(value) % 2
+        length = 0xFFFFFFFF if undefined else len(value) + pad
+        fh.write(struct.pack("<HH2sHL", 0x7FE0, 0x0010, elem.VR.encode(), 0, length))
+        fh.write(value)
+        if pad:
+            fh.write(b"\x00")
+        if undefined:
+            fh.write(struct.pack("<HHL", 0xFFFE, 0xE0DD, 0))  # Sequence Delimitation Item
+
+    return write
 
 
 def _write_elements(fh: BinaryIO, elements: list, character_set: object) -> None:  # type: ignore[type-arg]

@@ -118,3 +118,38 @@ def test_fsync_only_when_replacing_a_file(monkeypatch: pytest.MonkeyPatch, tmp_p
     write_atomic(ds, tmp_path / "durable.dcm", durable=True)
     assert len(synced) == 2
     assert dcmread(out).SOPInstanceUID == ds.SOPInstanceUID
+
+
+@pytest.mark.parametrize("case", ["native OW", "native OB, odd length", "encapsulated", "not enforced"])
+def test_big_pixel_data_is_written_as_pydicom_would(case: str, monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    """write_atomic writes big Pixel Data from its own bytes (no copies): the file is byte-identical."""
+    import io as _io
+
+    from dicomhelp import io as dio
+
+    monkeypatch.setattr(dio, "DIRECT_PIXEL_DATA_BYTES", 16)  # the wheel's files are small
+    rng = np.random.default_rng(12)
+    if case == "native OB, odd length":
+        ds, _ = build_sc(rng.integers(0, 255, (1, 7, 9)).astype(np.uint8))
+        ds.PixelData = ds.PixelData[:63]  # odd: the writer pads it
+        ds["PixelData"].VR = "OB"
+    elif case == "encapsulated":
+        ds, _ = build_sc(rng.integers(0, 4000, (3, 40, 40)).astype(np.uint16),
+                         options=codecs_sc_options("jpeg-ls-lossless"))
+    else:
+        ds = dcmread(sample_file("MR_small.dcm"))  # trailing padding after Pixel Data
+        ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.1"
+    enforce = case != "not enforced"
+    assert dio._direct_pixel_data(ds, enforce) is not None
+    expected = _io.BytesIO()
+    ds.save_as(expected, enforce_file_format=enforce)
+    out = write_atomic(ds, tmp_path / "x.dcm", enforce_file_format=enforce)
+    assert out.read_bytes() == expected.getvalue()
+    assert "PixelData" in ds  # given back after the write
+
+
+def codecs_sc_options(name: str):  # type: ignore[no-untyped-def]
+    from dicomhelp.create.sc import SCOptions
+
+    return SCOptions(compression=Compression(name))
