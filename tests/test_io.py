@@ -181,3 +181,14 @@ def test_deflated_file_gets_a_pixel_summary_without_an_offset():
     assert "PixelData" not in f.dataset and not f.problems
     full = read_file(sample_file("image_dfl.dcm"), pixels=True)
     assert len(full.dataset.PixelData) == 512 * 512
+
+
+def test_an_empty_file_or_a_folder_says_what_to_do(tmp_path):
+    empty = tmp_path / "empty.dcm"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError) as err:
+        read_file(empty)
+    assert err.value.one_line() == f"{empty}: empty file (0 bytes) (a copy or download went wrong: get it again)"
+    with pytest.raises(UsageError) as err:
+        read_file(tmp_path)
+    assert err.value.one_line() == f"{tmp_path}: is a folder, not a file (name a file inside it)"
