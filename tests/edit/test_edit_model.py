@@ -42,12 +42,13 @@ def test_values_are_parsed_for_the_vr(vr: str, text: str, expected: object) -> N
     ("TM", "25:00", "not a time"),
     ("PN", "a^b^c^d^e^f", "more than 5 components"),
     ("PN", "a=b=c=d", "at most 3 component groups"),
-    ("CS", "male", "Invalid value for VR CS"),
-    ("IS", "1.5", "Invalid value for VR IS"),
+    ("CS", "male", r"'male' is not a valid CS \(Code String: upper-case letters, digits 0-9, space and underscore; "
+                   r"at most 16 characters\), e.g. ORIGINAL"),
+    ("IS", "1.5", "'1.5' is not a valid IS"),
     ("US", "70000", "outside 0..65535"),
     ("US", "ten", "not an integer"),
     ("LO", "x" * 65, "exceeds the maximum length of 64"),
-    ("UI", "1.2.03", "Invalid value for VR UI"),
+    ("UI", "1.2.03", "'1.2.03' is not a valid UI"),
     ("OB", "abc", "binary data"),
     ("SQ", "nonsense", "a sequence takes a code"),
 ])

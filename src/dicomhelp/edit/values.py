@@ -141,8 +141,22 @@ def _one(value: Any, vr: str, path: str) -> Any:
     try:
         validate_value(vr, text, RAISE)
     except (ValueError, TypeError) as exc:
-        raise UsageError(f"{path}: {_first_sentence(exc)}") from None
+        reason = _first_sentence(exc)
+        if reason.startswith("Invalid value for VR"):  # pydicom names no reason: say what the VR allows
+            raise UsageError(f"{path}: {_vr_rule(vr, text)}") from None
+        raise UsageError(f"{path}: {reason}") from None
     return text
+
+
+def _vr_rule(vr: str, text: str) -> str:
+    from dicomhelp.standard.vrs import VRS
+
+    info = VRS.get(vr)
+    if info is None:
+        return f"'{text}' is not a valid {vr} value"
+    longest = f"; at most {info.max_length} characters" if info.max_length else ""
+    extra = "; no part starts with 0 unless it is 0" if vr == "UI" else ""
+    return f"'{text}' is not a valid {vr} ({info.meaning}: {info.charset}{extra}{longest}), e.g. {info.example}"
 
 
 def _from_python_date(value: date | datetime, vr: str) -> str:
