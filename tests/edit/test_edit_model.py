@@ -213,3 +213,15 @@ def test_edits_files_that_are_not_yaml_text_or_give_a_mapping_value(tmp_path: Pa
     items.write_text("- set: OtherPatientIDsSequence\n  value: {PatientID: X1}\n")
     apply_edits(ds, load_edits(items))
     assert [i.PatientID for i in ds.OtherPatientIDsSequence] == ["X1"]
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: Edit.set("TransferSyntaxUID", "1.2.840.10008.1.2"), "file meta information \\(group 0002\\)"),
+    (lambda: Edit.delete("(0002,0013)"), "file meta information \\(group 0002\\)"),
+    (lambda: Edit.set("(FFFE,E000)", "1"), "item and delimiter tags"),
+    (lambda: Edit.set('(0029,"ME",10)', "x", vr="ZZ"), "'ZZ' is not a value representation"),
+])
+def test_what_cannot_be_written_back_is_refused_when_the_edit_is_made(make, message: str) -> None:
+    # Before: accepted by --dry-run, then an internal error or "cannot be written back" on writing.
+    with pytest.raises(UsageError, match=message):
+        make()

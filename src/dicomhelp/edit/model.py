@@ -56,6 +56,8 @@ class Edit:
     def __post_init__(self) -> None:
         object.__setattr__(self, "action", Action(self.action))
         object.__setattr__(self, "steps", tuple(parse(self.path)))  # unknown keyword: UsageError now
+        if self.action is not Action.KEEP:
+            _check_editable(self)
         if self.steps and self.steps[-1].index is not None and self.action is not Action.KEEP:
             # `dump --paths` prints item lines too; an edit on one would silently match nothing.
             raise UsageError(f"{self.action.value} {self.path}: a path must end at an element, not at an item",
@@ -115,6 +117,25 @@ def parse_assignment(text: str, action: Action) -> Edit:
                 path, vr = path.rsplit(":", 1)  # PATH:VR=VALUE for private elements
             return Edit(action, path, value, vr.upper() if vr else None)
     raise UsageError(f"'{text}' is not PATH=VALUE", hint="e.g. --set PatientName=Doe^Jane")
+
+
+def _check_editable(edit: Edit) -> None:
+    """Refuse what cannot be written back: file meta, item tags, a VR that does not exist."""
+    from dicomhelp.standard.vrs import VRS
+
+    for step in edit.steps:
+        group = (step.tag >> 16) if step.tag is not None else step.group
+        if group == 0x0002:
+            raise UsageError(f"{edit.action.value} {edit.path}: the file meta information (group 0002) is "
+                             "written from the dataset, not edited",
+                             hint="change SOPInstanceUID or SOPClassUID; `dicomhelp transcode` changes the "
+                             "transfer syntax")
+        if group == 0xFFFE:
+            raise UsageError(f"{edit.action.value} {edit.path}: item and delimiter tags (FFFE,xxxx) are the "
+                             "structure of sequences, not elements", hint="name an element inside an item")
+    if edit.vr and edit.vr.upper() not in VRS:
+        raise UsageError(f"{edit.action.value} {edit.path}: '{edit.vr}' is not a value representation",
+                         hint="e.g. LO, SH, CS, DS, US (`dicomhelp explain LO` says what each holds)")
 
 
 def load_edits(path: str | os.PathLike[str]) -> list[Edit]:
