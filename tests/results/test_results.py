@@ -111,6 +111,12 @@ def test_dicomdir_reads_back(made: dict) -> None:
     assert kinds == ["ENCAP DOC", "IMAGE", "PRESENTATION", "SR DOCUMENT"]
     for inst in fs:
         assert inst.load().SOPInstanceUID == inst.SOPInstanceUID
+    # The SR record holds only the root's HAS CONCEPT MOD items (PS3.3 F.5.24), so the
+    # DICOMDIR itself passes the IOD check.
+    (sr_record,) = [r for r in dcmread(dicomdir).DirectoryRecordSequence if r.DirectoryRecordType == "SR DOCUMENT"]
+    assert {i.RelationshipType for i in sr_record.get("ContentSequence", [])} <= {"HAS CONCEPT MOD"}
+    verdict = dciodvfy(dicomdir)
+    assert verdict.ok, verdict
 
 
 def test_dry_run_writes_nothing_and_uids_are_deterministic(made: dict, study: Path, tmp_path: Path) -> None:

@@ -402,6 +402,22 @@ class Written:
     dicomdir: Path
 
 
+def _keep_concept_modifiers_only(record: Dataset) -> None:
+    """An SR DOCUMENT directory record lists only the root's HAS CONCEPT MOD items (PS3.3 F.5.24).
+
+    pydicom copies the whole content tree into the record; dciodvfy then finds
+    relationships and references the record may not hold.
+    """
+    from pydicom.sequence import Sequence
+
+    items = [item for item in record.get("ContentSequence", [])
+             if item.get("RelationshipType") == "HAS CONCEPT MOD"]
+    if items:
+        record.ContentSequence = Sequence(items)
+    elif "ContentSequence" in record:
+        del record.ContentSequence
+
+
 def write_results(result: ResultSet, out_dir: str | os.PathLike[str], *, with_source: bool = True,
                   force: bool = False) -> Written:
     """Write the result set (and a copy of the source) as a File-set with a DICOMDIR, all at once."""
@@ -430,7 +446,9 @@ def write_results(result: ResultSet, out_dir: str | os.PathLike[str], *, with_so
                                      hint="--without-source leaves the source instances out") from None
                 kinds[im.uid] = "source"
         for created in result.objects:
-            fs.add(created.dataset)
+            instance = fs.add(created.dataset)
+            if created.kind == "sr":
+                _keep_concept_modifiers_only(instance.node._record)  # pydicom pinned <3.1
             kinds[str(created.dataset.SOPInstanceUID)] = created.kind
         try:
             fs.write(staging)
