@@ -65,12 +65,11 @@ def command(inputs: tuple[str, ...], sources: tuple[str, ...], output: str, comp
             patient_name: str | None, patient_id: str | None, uid_root: str | None, uid_seed: str | None,
             as_json: bool) -> None:
     """Create a Secondary Capture image from INPUTS (PNG, JPEG, TIFF or .npy)."""
-    from dicomhelp.codecs import Compression
+    from dicomhelp.codecs import Compression, write_with_pixels
     from dicomhelp.create.images import load_frames
-    from dicomhelp.create.sc import SOP_CLASS_NAMES, SCOptions, build_sc
+    from dicomhelp.create.sc import SOP_CLASS_NAMES, SCOptions, build_sc_streamed
     from dicomhelp.create.sources import builder_for, is_image
     from dicomhelp.errors import InputError
-    from dicomhelp.io import write_atomic
 
     options = SCOptions(
         series_description=series_description, series_number=series_number, conversion_type=conversion_type,
@@ -85,14 +84,15 @@ def command(inputs: tuple[str, ...], sources: tuple[str, ...], output: str, comp
         raise InputError("the source has no images to derive a Secondary Capture from", source=", ".join(sources),
                          hint="give image files (CT, MR, ...) as --source, not SR or PDF objects")
     try:
-        ds, report = build_sc(frames, builder=builder, options=options)
+        # Lossless frames are encoded while the file is written (see codecs.PendingPixels).
+        ds, report, pending = build_sc_streamed(frames, builder=builder, options=options)
     except InputError as exc:
         if exc.source:
             raise
         # What is wrong with the pixels is wrong with the input files: name them.
         named = ", ".join(inputs[:3]) + (f" (and {len(inputs) - 3} more)" if len(inputs) > 3 else "")
         raise InputError(exc.message, source=named, hint=exc.hint) from None
-    write_atomic(ds, output)
+    write_with_pixels(ds, pending, output)
     sop = SOP_CLASS_NAMES[str(ds.SOPClassUID)]
     if as_json:
         print_json({"output": output, "sop_class": sop, "sop_instance_uid": str(ds.SOPInstanceUID),

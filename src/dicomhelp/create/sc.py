@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
-from dicomhelp.codecs import Compression, CompressionReport, compress_frames, mark_lossy
+from dicomhelp.codecs import (Compression, CompressionReport, PendingPixels, compress_frames,
+                              compress_frames_later, mark_lossy)
 from dicomhelp.create.base import Builder, Series
 from dicomhelp.create.images import as_frames
 from dicomhelp.create.sources import builder_from, is_image, reference_items
@@ -186,6 +187,23 @@ def build_sc(frames: Any, *, builder: Builder | None = None, source: Sequence[Da
              options: SCOptions | None = None, source_images: Sequence[Dataset] | None = None,
              series: Series | None = None) -> tuple[Dataset, CompressionReport]:
     """:func:`create_sc` that also returns what compression did (sizes, PSNR, max error)."""
+    ds, report, _ = build_sc_streamed(frames, builder=builder, source=source, options=options,
+                                      source_images=source_images, series=series, stream=False)
+    return ds, report
+
+
+def build_sc_streamed(frames: Any, *, builder: Builder | None = None,
+                      source: Sequence[Dataset | str | PathLike] | None = None, options: SCOptions | None = None,
+                      source_images: Sequence[Dataset] | None = None, series: Series | None = None,
+                      stream: bool = True) -> tuple[Dataset, CompressionReport, PendingPixels | None]:
+    """:func:`build_sc` whose lossless encoded frames can be written straight into the file.
+
+    With ``stream`` and a lossless encapsulated target the frames are encoded
+    only when ``codecs.write_with_pixels(ds, pending, out)`` writes them (same
+    bytes, the compressed output never held in memory; the report's compressed
+    size is known once written). Otherwise ``pending`` is None and ``ds`` holds
+    its Pixel Data, as from :func:`build_sc`.
+    """
     opts = options or SCOptions()
     if builder is None:
         builder = builder_from(source)
@@ -209,11 +227,12 @@ def build_sc(frames: Any, *, builder: Builder | None = None, source: Sequence[Da
         ds.WindowWidth = _ds(pixels.window[1])
     if opts.pixel_spacing is not None:
         ds.PixelSpacing = [_ds(v) for v in opts.pixel_spacing]
-    report = compress_frames(ds, pixels.frames, opts.compression)
+    pending = compress_frames_later(ds, pixels.frames, opts.compression) if stream else None
+    report = pending.report if pending is not None else compress_frames(ds, pixels.frames, opts.compression)
     if report.lossy:
         mark_lossy(ds, report)
     builder.finish(ds)
-    return ds, report
+    return ds, report, pending
 
 
 def _ds(value: float) -> str:
