@@ -6,7 +6,8 @@ into a codestream; everything around that is done here:
 - frames are encoded in parallel by *forked* worker processes that inherit the
   frame array (threads do not help: openjpeg crashes with two encoding threads
   and pyjpegls holds the GIL), streamed back in order, so memory stays at the
-  input plus the compressed output;
+  input plus the compressed output; for RLE the parent encodes too and the
+  workers return codestreams through shared memory (see ``_encode_in_pool``);
 - the fragments are itemized into one buffer as they arrive (Basic Offset
   Table, or the Extended Offset Table when 32-bit offsets no longer fit);
 - colour JPEG 2000 is written YBR_RCT (lossless) / YBR_ICT (lossy), never RGB;
@@ -328,20 +329,127 @@ def encode_frames(frames: np.ndarray, fmt: PixelFormat, compression: Compression
             for i in range(len(frames)):
                 yield _encode_one(i)
             return
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
-        # A process pool that notices a dead worker (multiprocessing.Pool would wait forever).
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            # A few frames per task: fewer round trips, still yielded in order.
-            chunk = max(1, min(8, len(frames) // (workers * 8)))
-            try:
-                yield from pool.map(_encode_one, range(len(frames)), chunksize=chunk)
-            except BrokenProcessPool:
-                raise RuntimeError("an encoder process crashed") from None
+        rle = uid == RLE_LOSSLESS and _JOB["fast_rle"]
+        yield from _encode_in_pool(workers, len(frames), parent_shares=rle,
+                                   slot=_rle_frame_bound(fmt) if rle else 0)
     finally:
         _JOB.clear()
+
+
+# A worker's result for one frame: the codestream, or None when it was left in the shared
+# buffer (then its length), plus the squared error sum and max error.
+_WorkerFrame = tuple[bytes | None, int, float, int]
+
+
+def _encode_range(start: int, stop: int) -> list[_WorkerFrame]:
+    """What a worker process runs: frames ``start`` to ``stop`` of the job.
+
+    With a shared buffer in the job (RLE), each codestream is copied into frame
+    ``i``'s slot there and only its length goes back through the pipe.
+    """
+    shared, slot = _JOB.get("shared"), int(_JOB.get("slot", 0))
+    out: list[_WorkerFrame] = []
+    for i in range(start, stop):
+        data, sse, max_err = _encode_one(i)
+        if shared is not None and len(data) <= slot:
+            shared[i * slot:i * slot + len(data)] = data
+            out.append((None, len(data), sse, max_err))
+        else:
+            out.append((data, len(data), sse, max_err))
+    return out
+
+
+def _rle_frame_bound(fmt: PixelFormat) -> int:
+    """Shared-memory room per RLE frame: its uncompressed size and a quarter, plus the header.
+
+    PackBits can grow noisy data (up to 2x in theory); a codestream that does
+    not fit is sent back through the pipe instead.
+    """
+    size = fmt.rows * fmt.columns * fmt.samples_per_pixel * (fmt.bits_allocated // 8)
+    return 64 + size + size // 4
+
+
+def _release(shared: Any, start: int, stop: int) -> None:
+    """Give the pages wholly inside ``start:stop`` of a shared mapping back (they were read)."""
+    import mmap
+
+    page = mmap.PAGESIZE
+    first, last = -(-start // page) * page, stop // page * page
+    if last > first and hasattr(mmap, "MADV_REMOVE"):
+        try:
+            shared.madvise(mmap.MADV_REMOVE, first, last - first)
+        except OSError:
+            pass  # only memory: the mapping goes away with the job
+
+
+def _encode_in_pool(workers: int, count: int, *, parent_shares: bool,
+                    slot: int = 0) -> Iterator[tuple[bytes, float, int]]:
+    """Encode ``count`` frames of the job with forked processes, yielding them in order.
+
+    Frames go in chunks of a few (fewer round trips). Both options are for
+    RLE, which encodes so fast that pickling its output back through the pool's
+    pipe cost about as much as making it (2 processes encoded only 1.3x faster
+    than one, 2 cores):
+
+    - ``parent_shares``: one process less is forked, and whenever the frames
+      to write next are not ready the parent encodes a chunk no worker has
+      started instead of waiting;
+    - ``slot`` > 0: workers copy each codestream into its frame's ``slot``
+      bytes of an anonymous shared mapping and send back only its length
+      (a codestream that does not fit goes through the pipe); only pages
+      written are allocated, and they are released once read.
+    """
+    import mmap
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # Smaller chunks when the parent shares: it takes over work in finer steps.
+    chunk = max(1, min(4 if parent_shares else 8, count // (workers * 8)))
+    ranges = [(start, min(start + chunk, count)) for start in range(0, count, chunk)]
+    shared = None
+    if slot and count:
+        try:
+            shared = mmap.mmap(-1, slot * count)  # MAP_SHARED: the children write into it
+        except (OSError, ValueError, OverflowError):
+            slot = 0  # no room to map: the codestreams come back through the pipe
+    _JOB.update(shared=shared, slot=slot)
+    # A process pool notices a dead worker (multiprocessing.Pool would wait forever).
+    pool = ProcessPoolExecutor(workers - 1 if parent_shares else workers,
+                               mp_context=multiprocessing.get_context("fork"))
+    try:
+        futures: dict[int, Future[list[_WorkerFrame]]] = {
+            k: pool.submit(_encode_range, *r) for k, r in enumerate(ranges)}
+        stolen: dict[int, list[tuple[bytes, float, int]]] = {}
+        steal = 1  # the lowest chunk the parent may still take over
+        for k, (start, _stop) in enumerate(ranges):
+            if k in stolen:
+                yield from stolen.pop(k)
+                continue
+            future = futures.pop(k)
+            steal = max(steal, k + 1)
+            # Rather than wait, the parent encodes the next chunk no worker has started (the
+            # queue is FIFO: once one cannot be cancelled, none before it can be). It holds
+            # only the chunks it took, a few frames ahead of the one written.
+            while parent_shares and not future.done() and steal < len(ranges):
+                if futures[steal].cancel():
+                    del futures[steal]
+                    stolen[steal] = [_encode_one(i) for i in range(*ranges[steal])]
+                steal += 1
+            done = future.result()
+            for i, (data, length, sse, max_err) in enumerate(done, start):
+                if data is None and shared is not None:
+                    data = shared[i * slot:i * slot + length]
+                yield data or b"", sse, max_err
+            if shared is not None:
+                _release(shared, start * slot, (start + len(done)) * slot)
+    except BrokenProcessPool:
+        raise RuntimeError("an encoder process crashed") from None
+    finally:
+        # Stopped early (an error, or the consumer gave up): drop the chunks not started.
+        pool.shutdown(wait=True, cancel_futures=True)
+        if shared is not None:
+            shared.close()
 
 
 def check_encodable(fmt: PixelFormat, compression: Compression) -> None:
