@@ -102,6 +102,15 @@ def _ref(tid: int | str) -> str:
     return f"PS3.16 TID {tid}"
 
 
+def _first_code(seq: Any) -> Concept | None:
+    """(value, scheme) of a code sequence's item, whichever of the three value attributes it uses."""
+    if not seq:
+        return None
+    c = seq[0]
+    value = c.get("CodeValue") or c.get("LongCodeValue") or c.get("URNCodeValue")
+    return (str(value), str(c.get("CodingSchemeDesignator", ""))) if value else None
+
+
 @dataclass
 class Node:
     item: Any
@@ -111,12 +120,7 @@ class Node:
 
     @property
     def concept(self) -> Concept | None:
-        seq = self.item.get("ConceptNameCodeSequence")
-        if not seq:
-            return None
-        c = seq[0]
-        value = c.get("CodeValue") or c.get("LongCodeValue") or c.get("URNCodeValue")
-        return (str(value), str(c.get("CodingSchemeDesignator", ""))) if value else None
+        return _first_code(self.item.get("ConceptNameCodeSequence"))
 
     @property
     def vt(self) -> str:
@@ -133,12 +137,7 @@ class Node:
 
     @property
     def code_value(self) -> Concept | None:
-        seq = self.item.get("ConceptCodeSequence")
-        if not seq:
-            return None
-        c = seq[0]
-        value = c.get("CodeValue") or c.get("LongCodeValue") or c.get("URNCodeValue")
-        return (str(value), str(c.get("CodingSchemeDesignator", ""))) if value else None
+        return _first_code(self.item.get("ConceptCodeSequence"))
 
     @property
     def template(self) -> str | None:
