@@ -18,7 +18,11 @@ Where the RLE time went: pylibjpeg-rle's ``encode_frame`` spends about three
 quarters of its time splitting a frame into byte planes. Splitting them with
 numpy and PackBits-encoding each plane with its ``encode_segment`` gives the
 same bytes about 4x faster (``dicomhelp.codecs.rle_encode_frame``: ~450 MB/s
-per core against ~105).
+per core against ~105). At that speed, pickling the codestreams back through
+the process pool's pipe cost about as much as encoding them (2 processes
+encoded only 1.3x faster than 1): for RLE the parent encodes the chunks no
+worker has started instead of waiting, and workers return codestreams through
+shared memory (``codecs._encode_in_pool``).
 
 Around the encoders, ``dicomhelp transcode`` reads the header once and maps
 the uncompressed input (the forked encoders read the page cache directly);
