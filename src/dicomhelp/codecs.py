@@ -3,11 +3,11 @@
 pydicom's encoders (pylibjpeg-rle, pyjpegls, pylibjpeg-openjpeg) turn one frame
 into a codestream; everything around that is done here:
 
-- frames are encoded in parallel by *forked* worker processes that inherit the
-  frame array (threads do not help: openjpeg crashes with two encoding threads
-  and pyjpegls holds the GIL), streamed back in order, so memory stays at the
-  input plus the compressed output; for RLE the parent encodes too and the
-  workers return codestreams through shared memory (see ``_encode_in_pool``);
+- frames are encoded on every core, by this process and *forked* ones that
+  inherit the frame array (threads do not help: openjpeg crashes with two
+  encoding threads and pyjpegls holds the GIL), and streamed back in order
+  through shared memory, so memory stays at the input plus the compressed
+  output (:mod:`dicomhelp.parallel`);
 - the fragments are itemized into one buffer as they arrive (Basic Offset
   Table, or the Extended Offset Table when 32-bit offsets no longer fit);
 - colour JPEG 2000 is written YBR_RCT (lossless) / YBR_ICT (lossy), never RGB;
@@ -25,6 +25,7 @@ import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from dicomhelp.errors import InputError, SpecError, UsageError
@@ -193,10 +194,6 @@ class CompressionReport:
 
 # --- encoding frames ---------------------------------------------------------------------------
 
-# Set in the parent right before forking, so workers read the frames without pickling them.
-_JOB: dict[str, Any] = {}
-
-
 def _encoder_kwargs(fmt: PixelFormat, compression: Compression) -> dict[str, Any]:
     photometric = fmt.photometric_interpretation
     if compression.syntax.uid in (JPEG_2000_LOSSLESS, JPEG_2000) and fmt.samples_per_pixel == 3:
@@ -283,173 +280,85 @@ def rle_encode_frame(frame: np.ndarray) -> bytes:
     return b"".join([header, *segments])
 
 
-def _encode_one(index: int) -> tuple[bytes, float, int]:
-    """Encode frame ``index`` of the job; for lossy syntaxes also measure the error."""
-    import numpy as np
-    from pydicom.pixels.encoders.base import get_encoder
+@dataclass(frozen=True)
+class _FrameEncoder:
+    """Encodes frame ``index`` of ``frames``; for lossy syntaxes also measures the error.
 
-    frames = _JOB["frames"]
-    frame = _clear_high_bits(np.ascontiguousarray(frames[index]), _JOB["bits_stored"])
-    uid = _JOB["uid"]
-    if uid == RLE_LOSSLESS and _JOB["fast_rle"]:
-        return rle_encode_frame(frame), 0.0, 0
-    data = get_encoder(uid).encode(frame, encoding_plugin=_JOB["plugin"], **_JOB["kwargs"])
-    sse, max_err = 0.0, 0
-    if _JOB["lossy"]:
+    Handed to :func:`dicomhelp.parallel.run_in_order`: forked processes inherit
+    it, frames included, without pickling.
+    """
+
+    frames: np.ndarray
+    fmt: PixelFormat
+    compression: Compression
+
+    def __call__(self, index: int) -> tuple[bytes, tuple[float, int]]:
+        import numpy as np
+
+        frame = _clear_high_bits(np.ascontiguousarray(self.frames[index]), self.fmt.bits_stored)
+        uid = self.compression.syntax.uid
+        if uid == RLE_LOSSLESS and self.fast_rle:
+            return rle_encode_frame(frame), (0.0, 0)
+        data = self.encoder.encode(frame, encoding_plugin=_plugin(uid), **self.kwargs)
+        if not self.compression.syntax.lossy:
+            return data, (0.0, 0)
         decoded = _decode_frame(uid, data).reshape(frame.shape).astype(np.int64)
         diff = decoded - frame.astype(np.int64)
-        sse = float(np.square(diff, dtype=np.float64).sum())
         max_err = int(np.abs(diff).max()) if diff.size else 0
-    return data, sse, max_err
+        return data, (float(np.square(diff, dtype=np.float64).sum()), max_err)
+
+    @cached_property
+    def fast_rle(self) -> bool:
+        return self.fmt.bits_allocated in (8, 16, 32, 64) and _rle_segment_encoder() is not None
+
+    @cached_property
+    def encoder(self) -> Any:
+        from pydicom.pixels.encoders.base import get_encoder
+
+        return get_encoder(self.compression.syntax.uid)
+
+    @cached_property
+    def kwargs(self) -> dict[str, Any]:
+        return _encoder_kwargs(self.fmt, self.compression)
 
 
-def _worker_count(compression: Compression, frames: np.ndarray) -> int:
+def _processes(compression: Compression, frames: np.ndarray) -> int:
+    """How many processes encode, this one included."""
+    from dicomhelp.parallel import cores
+
     if compression.workers is not None:
         return min(compression.workers, len(frames))
-    if len(frames) < 2 or frames.nbytes < 4 * 1024 * 1024 or not hasattr(os, "fork"):
+    if len(frames) < 2 or frames.nbytes < 4 * 1024 * 1024:
         return 1  # forking costs more than it saves on small objects
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, len(frames)))
+    return max(1, min(cores(), len(frames)))
+
+
+def frame_bound(fmt: PixelFormat) -> int:
+    """Room for one frame's codestream: its uncompressed size and a quarter, plus a header.
+
+    Noisy data can grow a little under RLE or JPEG-LS; a codestream that is
+    larger still is passed back through a pipe instead of shared memory.
+    """
+    size = fmt.rows * fmt.columns * fmt.samples_per_pixel * max(1, fmt.bits_allocated // 8)
+    return 64 + size + size // 4
 
 
 def encode_frames(frames: np.ndarray, fmt: PixelFormat, compression: Compression) -> Iterator[tuple[bytes, float, int]]:
     """Yield ``(codestream, squared error sum, max error)`` per frame, in order.
 
-    ``frames`` has shape (frames, rows, columns[, samples]). With more than one
-    worker the frames are encoded by forked processes that inherit the array.
+    ``frames`` has shape (frames, rows, columns[, samples]). On several cores
+    the frames are encoded by this process and forked ones that inherit the
+    array (:mod:`dicomhelp.parallel`).
     """
-    uid = compression.syntax.uid
-    _JOB.clear()
-    _JOB.update(frames=frames, uid=uid, kwargs=_encoder_kwargs(fmt, compression), plugin=_plugin(uid),
-                lossy=compression.syntax.lossy, bits_stored=fmt.bits_stored,
-                fast_rle=_rle_segment_encoder() is not None and fmt.bits_allocated in (8, 16, 32, 64))
-    workers = _worker_count(compression, frames)
+    from dicomhelp.parallel import HelperCrashed, run_in_order
+
+    encode = _FrameEncoder(frames, fmt, compression)
     try:
-        if workers <= 1 or not hasattr(os, "fork"):
-            for i in range(len(frames)):
-                yield _encode_one(i)
-            return
-        rle = uid == RLE_LOSSLESS and _JOB["fast_rle"]
-        yield from _encode_in_pool(workers, len(frames), parent_shares=rle,
-                                   slot=_rle_frame_bound(fmt) if rle else 0)
-    finally:
-        _JOB.clear()
-
-
-# A worker's result for one frame: the codestream, or None when it was left in the shared
-# buffer (then its length), plus the squared error sum and max error.
-_WorkerFrame = tuple[bytes | None, int, float, int]
-
-
-def _encode_range(start: int, stop: int) -> list[_WorkerFrame]:
-    """What a worker process runs: frames ``start`` to ``stop`` of the job.
-
-    With a shared buffer in the job (RLE), each codestream is copied into frame
-    ``i``'s slot there and only its length goes back through the pipe.
-    """
-    shared, slot = _JOB.get("shared"), int(_JOB.get("slot", 0))
-    out: list[_WorkerFrame] = []
-    for i in range(start, stop):
-        data, sse, max_err = _encode_one(i)
-        if shared is not None and len(data) <= slot:
-            shared[i * slot:i * slot + len(data)] = data
-            out.append((None, len(data), sse, max_err))
-        else:
-            out.append((data, len(data), sse, max_err))
-    return out
-
-
-def _rle_frame_bound(fmt: PixelFormat) -> int:
-    """Shared-memory room per RLE frame: its uncompressed size and a quarter, plus the header.
-
-    PackBits can grow noisy data (up to 2x in theory); a codestream that does
-    not fit is sent back through the pipe instead.
-    """
-    size = fmt.rows * fmt.columns * fmt.samples_per_pixel * (fmt.bits_allocated // 8)
-    return 64 + size + size // 4
-
-
-def _release(shared: Any, start: int, stop: int) -> None:
-    """Give the pages wholly inside ``start:stop`` of a shared mapping back (they were read)."""
-    import mmap
-
-    page = mmap.PAGESIZE
-    first, last = -(-start // page) * page, stop // page * page
-    if last > first and hasattr(mmap, "MADV_REMOVE"):
-        try:
-            shared.madvise(mmap.MADV_REMOVE, first, last - first)
-        except OSError:
-            pass  # only memory: the mapping goes away with the job
-
-
-def _encode_in_pool(workers: int, count: int, *, parent_shares: bool,
-                    slot: int = 0) -> Iterator[tuple[bytes, float, int]]:
-    """Encode ``count`` frames of the job with forked processes, yielding them in order.
-
-    Frames go in chunks of a few (fewer round trips). Both options are for
-    RLE, which encodes so fast that pickling its output back through the pool's
-    pipe cost about as much as making it (2 processes encoded only 1.3x faster
-    than one, 2 cores):
-
-    - ``parent_shares``: one process less is forked, and whenever the frames
-      to write next are not ready the parent encodes a chunk no worker has
-      started instead of waiting;
-    - ``slot`` > 0: workers copy each codestream into its frame's ``slot``
-      bytes of an anonymous shared mapping and send back only its length
-      (a codestream that does not fit goes through the pipe); only pages
-      written are allocated, and they are released once read.
-    """
-    import mmap
-    import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    # Smaller chunks when the parent shares: it takes over work in finer steps.
-    chunk = max(1, min(4 if parent_shares else 8, count // (workers * 8)))
-    ranges = [(start, min(start + chunk, count)) for start in range(0, count, chunk)]
-    shared = None
-    if slot and count:
-        try:
-            shared = mmap.mmap(-1, slot * count)  # MAP_SHARED: the children write into it
-        except (OSError, ValueError, OverflowError):
-            slot = 0  # no room to map: the codestreams come back through the pipe
-    _JOB.update(shared=shared, slot=slot)
-    # A process pool notices a dead worker (multiprocessing.Pool would wait forever).
-    pool = ProcessPoolExecutor(workers - 1 if parent_shares else workers,
-                               mp_context=multiprocessing.get_context("fork"))
-    try:
-        futures: dict[int, Future[list[_WorkerFrame]]] = {
-            k: pool.submit(_encode_range, *r) for k, r in enumerate(ranges)}
-        stolen: dict[int, list[tuple[bytes, float, int]]] = {}
-        steal = 1  # the lowest chunk the parent may still take over
-        for k, (start, _stop) in enumerate(ranges):
-            if k in stolen:
-                yield from stolen.pop(k)
-                continue
-            future = futures.pop(k)
-            steal = max(steal, k + 1)
-            # Rather than wait, the parent encodes the next chunk no worker has started (the
-            # queue is FIFO: once one cannot be cancelled, none before it can be). It holds
-            # only the chunks it took, a few frames ahead of the one written.
-            while parent_shares and not future.done() and steal < len(ranges):
-                if futures[steal].cancel():
-                    del futures[steal]
-                    stolen[steal] = [_encode_one(i) for i in range(*ranges[steal])]
-                steal += 1
-            done = future.result()
-            for i, (data, length, sse, max_err) in enumerate(done, start):
-                if data is None and shared is not None:
-                    data = shared[i * slot:i * slot + length]
-                yield data or b"", sse, max_err
-            if shared is not None:
-                _release(shared, start * slot, (start + len(done)) * slot)
-    except BrokenProcessPool:
-        raise RuntimeError("an encoder process crashed") from None
-    finally:
-        # Stopped early (an error, or the consumer gave up): drop the chunks not started.
-        pool.shutdown(wait=True, cancel_futures=True)
-        if shared is not None:
-            shared.close()
+        for data, (sse, max_err) in run_in_order(encode, len(frames), processes=_processes(compression, frames),
+                                                 slot=frame_bound(fmt)):
+            yield data, sse, max_err
+    except HelperCrashed as exc:
+        raise RuntimeError(f"an encoder process crashed ({exc})") from None
 
 
 def check_encodable(fmt: PixelFormat, compression: Compression) -> None:

@@ -199,46 +199,71 @@ def test_transcode_file_maps_uncompressed_input(high_bits: bool, tmp_path: Path)
     np.testing.assert_array_equal(_reload(again.dataset).pixel_array, frames)
 
 
-# rle-lossless: the parent encodes every other chunk itself; jpeg-ls: the workers encode them all.
 @pytest.mark.parametrize("name", ["rle-lossless", "jpeg-ls-lossless"])
 def test_a_crashed_encoder_process_is_an_error_not_a_hang(name: str, monkeypatch: pytest.MonkeyPatch,
                                                           tmp_path: Path) -> None:
     import os
+    import time
 
     from dicomhelp.codecs import write_with_pixels
     from dicomhelp.create.sc import build_sc_streamed
 
-    def crash(start: int, stop: int):
-        os._exit(11)  # what a segfaulting codec looks like to the parent
+    parent = os.getpid()
+    real = codecs._FrameEncoder.__call__
 
-    # Sent to the workers by name, like the real one; the parent's own frames still encode.
-    crash.__module__, crash.__qualname__ = codecs.__name__, "_encode_range"
-    monkeypatch.setattr(codecs, "_encode_range", crash)
+    def crash_in_helper(self, index: int):
+        if os.getpid() != parent:
+            os._exit(11)  # what a segfaulting codec looks like to the parent
+        time.sleep(0.3)  # the parent is slow: the helper surely takes a chunk meanwhile
+        return real(self, index)
+
+    monkeypatch.setattr(codecs._FrameEncoder, "__call__", crash_in_helper)
     frames = np.zeros((4, 32, 32), np.uint8)
     options = SCOptions(compression=Compression(name, workers=2))
     with pytest.raises(InputError, match="an encoder process crashed"):
         build_sc(frames, options=options)
     ds, _, pending = build_sc_streamed(frames, options=options)
     with pytest.raises(InputError, match="an encoder process crashed"):
-        write_with_pixels(ds, pending, tmp_path / "out.dcm")  # frames already written when it crashes
+        write_with_pixels(ds, pending, tmp_path / "out.dcm")  # the parent's frames written when it crashes
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_encoder_error_in_a_helper_process_is_the_same_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import time
+
+    parent = os.getpid()
+    real = codecs._FrameEncoder.__call__
+
+    def refuse_in_helper(self, index: int):
+        if os.getpid() != parent:
+            raise ValueError("frame too odd")
+        time.sleep(0.3)  # the parent is slow: the helper surely takes a chunk meanwhile
+        return real(self, index)
+
+    monkeypatch.setattr(codecs._FrameEncoder, "__call__", refuse_in_helper)
+    frames = np.zeros((4, 32, 32), np.uint8)
+    with pytest.raises(InputError, match="encoder refused the pixels: frame too odd"):
+        build_sc(frames, options=SCOptions(compression=Compression("rle-lossless", workers=2)))
+
+
+@pytest.mark.parametrize("name", ["rle-lossless", "jpeg-ls-lossless", "jpeg2000-lossless"])
 @pytest.mark.parametrize("slot", ["shared memory", "too small: through the pipe"])
-def test_parallel_rle_gives_the_bytes_of_one_process(slot: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_encoding_gives_the_bytes_of_one_process(name: str, slot: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from dicomhelp.codecs import PixelFormat, encode_frames
 
     rng = np.random.default_rng(8)
-    y, x = np.mgrid[0:33, 0:31]
-    frames = np.stack([((x + y + i) // 4 * 40 + rng.integers(0, 2, (33, 31))) for i in range(37)]).astype(np.uint16)
-    fmt = PixelFormat(33, 31, 1, 16, 12, 0, "MONOCHROME2")
-    expected = [codecs.rle_encode_frame(f) for f in frames]
+    y, x = np.mgrid[0:33, 0:37]
+    frames = np.stack([((x + y + i) // 4 * 40 + rng.integers(0, 2, (33, 37))) for i in range(37)]).astype(np.uint16)
+    fmt = PixelFormat(33, 37, 1, 16, 12, 0, "MONOCHROME2")
+    expected = [data for data, _, _ in encode_frames(frames, fmt, Compression(name, workers=1))]
     if slot == "shared memory":
-        assert max(map(len, expected)) <= codecs._rle_frame_bound(fmt)  # every frame fits its slot
+        assert max(map(len, expected)) <= codecs.frame_bound(fmt)  # every frame fits its slot
     else:
-        monkeypatch.setattr(codecs, "_rle_frame_bound", lambda fmt: 100)
+        monkeypatch.setattr(codecs, "frame_bound", lambda fmt: 100)
     for workers in (2, 3):
-        got = [data for data, _, _ in encode_frames(frames, fmt, Compression("rle-lossless", workers=workers))]
+        got = [data for data, _, _ in encode_frames(frames, fmt, Compression(name, workers=workers))]
         assert got == expected
 
 

@@ -83,15 +83,15 @@ def test_offsets_past_4_gib_fall_back_to_an_extended_offset_table(
 def test_an_encoder_failure_mid_stream_leaves_no_file(inputs: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
                                                        tmp_path: Path) -> None:
     calls = {"n": 0}
-    real = codecs._encode_one
+    real = codecs._FrameEncoder.__call__
 
-    def fail_on_third(index: int):  # the first frames are already in the file when it fails
+    def fail_on_third(self, index: int):  # the first frames are already in the file when it fails
         calls["n"] += 1
         if calls["n"] == 3:
             raise ValueError("simulated encoder failure")
-        return real(index)
+        return real(self, index)
 
-    monkeypatch.setattr(codecs, "_encode_one", fail_on_third)
+    monkeypatch.setattr(codecs._FrameEncoder, "__call__", fail_on_third)
     result = transcode_file(inputs["grey"], Compression("rle-lossless", workers=1), new_uid=_uid, stream=True)
     with pytest.raises(InputError, match="simulated encoder failure"):
         result.write(tmp_path / "out.dcm")

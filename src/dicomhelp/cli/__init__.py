@@ -91,6 +91,10 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map every error onto the exit-code table."""
+    # numpy's OpenBLAS starts a spinning thread per core at import: ~0.1 s of CPU that the
+    # encoder processes need, for linear algebra no command does (parallel work here is in
+    # processes). Set before numpy is imported; an explicit setting of the user's wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         code = cli.main(args=argv, prog_name="dicomhelp", standalone_mode=False)
     except click.exceptions.Abort:
