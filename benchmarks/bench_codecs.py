@@ -14,24 +14,35 @@ plus each command's peak resident memory against the uncompressed input.
 Goals (issue 5, 2 cores): JPEG-LS and JPEG 2000 lossless >= 1.8x the faster
 of DCMTK/GDCM (whole command), peak memory <= 2x the input, RLE >= 1.0x dcmcrle.
 
-Where the RLE time went: pylibjpeg-rle's ``encode_frame`` spends about three
-quarters of its time splitting a frame into byte planes. Splitting them with
-numpy and PackBits-encoding each plane with its ``encode_segment`` gives the
-same bytes about 4x faster (``dicomhelp.codecs.rle_encode_frame``: ~450 MB/s
-per core against ~105). At that speed, pickling the codestreams back through
-the process pool's pipe cost about as much as encoding them (2 processes
-encoded only 1.3x faster than 1): for RLE the parent encodes the chunks no
-worker has started instead of waiting, and workers return codestreams through
-shared memory (``codecs._encode_in_pool``).
+Where the time goes. The JPEG-LS and JPEG 2000 encoders run at the
+codecs' own speed (pyjpegls and GDCM use the same CharLS; CharLS encodes
+11-bit data, this file's Bits Stored, ~30% slower than 12- or 16-bit data,
+for every tool alike), so the whole command is won by keeping both cores
+busy from start to end:
 
-Around the encoders, ``dicomhelp transcode`` reads the header once and maps
-the uncompressed input (the forked encoders read the page cache directly);
-lossless frames are written into the output file as they come back from the
-encoders (``codecs.PendingPixels``), so writing overlaps encoding and the
-compressed output is never assembled in memory; a brand-new output is not
-fsynced (the atomic rename already makes it complete or absent, see
-``dicomhelp.io``). What is left is Python start-up and imports (~0.2 s:
-pydicom imports numpy, PIL and more) and the pool start.
+- RLE: pylibjpeg-rle's ``encode_frame`` spends about three quarters of its
+  time splitting a frame into byte planes; numpy splits them and its
+  ``encode_segment`` PackBits-encodes each plane, same bytes ~4x faster
+  (``dicomhelp.codecs.rle_encode_frame``: ~450 MB/s per core against ~105);
+- frames are encoded by the command's own process and forked helpers that
+  take chunks from a shared counter, chunks shrinking towards the end, and
+  return codestreams through shared memory (``dicomhelp.parallel``): a
+  process pool's dispatch left its workers idle ~5 ms per chunk and pickling
+  RLE output back through its pipe cost as much as encoding it;
+- ``dicomhelp transcode`` scans the header without pydicom and forks the
+  helpers before importing it (``codecs.start_transcoding``): importing
+  pydicom takes ~0.1 s of one core, during which the helpers already encode;
+- the CLI keeps numpy's OpenBLAS to one thread: its spinning threads took
+  ~0.1 s of CPU at every start;
+- the input is memory-mapped (the encoders read the page cache directly);
+  lossless frames are written into the output as they come back
+  (``codecs.PendingPixels``), so writing overlaps encoding and the compressed
+  output is never assembled in memory; a brand-new output is not fsynced
+  (the atomic rename already makes it complete or absent, see
+  ``dicomhelp.io``), and every run here writes a new file.
+
+What is left is Python start-up and the imports before the helpers start
+(~0.1 s: numpy and the codec).
 
 The machine is shared: compare the rows of one run, and expect the
 "on N cores" figures to show no gain when other processes hold the cores.

@@ -20,6 +20,7 @@ into a codestream; everything around that is done here:
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
     import numpy as np
     from pydicom import Dataset
 
-    from dicomhelp.io import DicomFile
+    from dicomhelp.io import DicomFile, ScanResult
+    from dicomhelp.parallel import InOrder
 
 EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1"
 RLE_LOSSLESS = "1.2.840.10008.1.2.5"
@@ -296,30 +298,72 @@ class _FrameEncoder:
         import numpy as np
 
         frame = _clear_high_bits(np.ascontiguousarray(self.frames[index]), self.fmt.bits_stored)
-        uid = self.compression.syntax.uid
-        if uid == RLE_LOSSLESS and self.fast_rle:
-            return rle_encode_frame(frame), (0.0, 0)
-        data = self.encoder.encode(frame, encoding_plugin=_plugin(uid), **self.kwargs)
+        data = self.codec(frame)
         if not self.compression.syntax.lossy:
             return data, (0.0, 0)
-        decoded = _decode_frame(uid, data).reshape(frame.shape).astype(np.int64)
+        decoded = _decode_frame(self.compression.syntax.uid, data).reshape(frame.shape).astype(np.int64)
         diff = decoded - frame.astype(np.int64)
         max_err = int(np.abs(diff).max()) if diff.size else 0
         return data, (float(np.square(diff, dtype=np.float64).sum()), max_err)
 
     @cached_property
-    def fast_rle(self) -> bool:
-        return self.fmt.bits_allocated in (8, 16, 32, 64) and _rle_segment_encoder() is not None
+    def codec(self) -> Callable[[np.ndarray], bytes]:
+        """The quickest call that gives the bytes pydicom's encoder gives.
 
-    @cached_property
-    def encoder(self) -> Any:
+        For lossless unsigned frames that is the codec library itself, where it
+        is installed: pydicom's encoder sets up, validates and copies each
+        frame again (~5% of a JPEG-LS encode), and its checks cannot fail on
+        such frames (bits above Bits Stored are cleared). Signed and lossy
+        frames need those checks (near-lossless JPEG-LS can wrap signed values
+        near the extremes): pydicom encodes them.
+        """
+        uid = self.compression.syntax.uid
+        kwargs = _encoder_kwargs(self.fmt, self.compression)
+        if uid == RLE_LOSSLESS and self.fmt.bits_allocated in (8, 16, 32, 64) and _rle_segment_encoder() is not None:
+            return rle_encode_frame
+        unchecked = not self.compression.syntax.lossy and not self.fmt.pixel_representation
+        library = _codec_library(uid, kwargs) if unchecked else None
+        if library is not None:
+            stored = self.fmt.bits_stored
+            return lambda frame: bytes(library(_sized_for_precision(frame, stored).tobytes()))
         from pydicom.pixels.encoders.base import get_encoder
 
-        return get_encoder(self.compression.syntax.uid)
+        encoder, plugin = get_encoder(uid), _plugin(uid)
+        return lambda frame: encoder.encode(frame, encoding_plugin=plugin, **kwargs)
 
-    @cached_property
-    def kwargs(self) -> dict[str, Any]:
-        return _encoder_kwargs(self.fmt, self.compression)
+
+def _codec_library(uid: str, kwargs: dict[str, Any]) -> Callable[[bytes], bytes] | None:
+    """pyjpegls or pylibjpeg-openjpeg called with the options pydicom's plugins pass them; None if missing."""
+    from functools import partial
+
+    if uid in (JPEG_LS_LOSSLESS, JPEG_LS_NEAR_LOSSLESS):
+        try:
+            import jpeg_ls
+        except ImportError:
+            return None
+        options = {key: kwargs[key] for key in ("rows", "columns", "samples_per_pixel", "bits_stored")}
+        if kwargs["samples_per_pixel"] > 1:
+            options["planar_configuration"] = kwargs["planar_configuration"]
+        return partial(jpeg_ls.encode_pixel_data, lossy_error=kwargs.get("jls_error", 0), **options)
+    if uid in (JPEG_2000_LOSSLESS, JPEG_2000):
+        try:
+            import openjpeg
+        except ImportError:
+            return None
+        options = {"transfer_syntax_uid": uid, "byteorder": "<", "pixel_keyword": "PixelData", **kwargs}
+        if kwargs["photometric_interpretation"] == "RGB":
+            options["use_mct"] = False
+        if uid == JPEG_2000:
+            options["compression_ratios"] = options.get("j2k_cr")
+            options["signal_noise_ratios"] = options.get("j2k_psnr")
+        return partial(openjpeg.encode_pixel_data, **options)
+    return None
+
+
+def _sized_for_precision(frame: np.ndarray, bits_stored: int) -> np.ndarray:
+    """The smallest container that holds Bits Stored, which is what the codecs expect (as pydicom does it)."""
+    itemsize = 1 if bits_stored <= 8 else 2 if bits_stored <= 16 else 4 if bits_stored <= 32 else 8
+    return frame if frame.dtype.itemsize == itemsize else frame.astype(f"{frame.dtype.kind}{itemsize}")
 
 
 def _processes(compression: Compression, frames: np.ndarray) -> int:
@@ -343,22 +387,92 @@ def frame_bound(fmt: PixelFormat) -> int:
     return 64 + size + size // 4
 
 
-def encode_frames(frames: np.ndarray, fmt: PixelFormat, compression: Compression) -> Iterator[tuple[bytes, float, int]]:
+def encode_frames(frames: np.ndarray, fmt: PixelFormat, compression: Compression, *,
+                  started: StartedEncoding | None = None) -> Iterator[tuple[bytes, float, int]]:
     """Yield ``(codestream, squared error sum, max error)`` per frame, in order.
 
     ``frames`` has shape (frames, rows, columns[, samples]). On several cores
     the frames are encoded by this process and forked ones that inherit the
-    array (:mod:`dicomhelp.parallel`).
+    array (:mod:`dicomhelp.parallel`). ``started``: the same frames already
+    being encoded (:func:`start_encoding`); used when it is for these frames.
     """
-    from dicomhelp.parallel import HelperCrashed, run_in_order
+    from dicomhelp.parallel import HelperCrashed, InOrder
 
-    encode = _FrameEncoder(frames, fmt, compression)
+    if started is not None and started.serves(frames, fmt, compression):
+        run = started.run
+    else:
+        run = InOrder(_FrameEncoder(frames, fmt, compression), len(frames),
+                      processes=_processes(compression, frames), slot=frame_bound(fmt))
     try:
-        for data, (sse, max_err) in run_in_order(encode, len(frames), processes=_processes(compression, frames),
-                                                 slot=frame_bound(fmt)):
+        for data, (sse, max_err) in run:
             yield data, sse, max_err
     except HelperCrashed as exc:
         raise RuntimeError(f"an encoder process crashed ({exc})") from None
+
+
+@dataclass
+class StartedEncoding:
+    """Frames being encoded on every core already, while the caller gets the rest ready.
+
+    Pass it on as ``started`` (:func:`transcode_file`, :func:`encode_frames`):
+    it serves the first encoding of the very same frames, format and
+    compression; anything else encodes anew. :meth:`close` it in any case
+    (a ``finally``): it stops the helper processes if nobody read the frames.
+    """
+
+    frames: np.ndarray
+    fmt: PixelFormat
+    compression: Compression
+    run: InOrder
+
+    def serves(self, frames: np.ndarray, fmt: PixelFormat, compression: Compression) -> bool:
+        return (frames is self.frames and fmt == self.fmt and compression == self.compression
+                and not self.run.iterated)
+
+    def close(self) -> None:
+        self.run.close()
+
+
+def start_encoding(frames: np.ndarray, fmt: PixelFormat, compression: Compression) -> StartedEncoding:
+    """Fork the encoding helpers now: they start on the first frames at once."""
+    from dicomhelp.parallel import InOrder
+
+    encoder = _FrameEncoder(frames, fmt, compression)
+    encoder.codec  # noqa: B018 - loaded here once, so the forked helpers inherit it
+    run = InOrder(encoder, len(frames), processes=_processes(compression, frames), slot=frame_bound(fmt))
+    return StartedEncoding(frames, fmt, compression, run.start())
+
+
+def start_transcoding(path: str | os.PathLike[str], compression: Compression) -> StartedEncoding | None:
+    """Start encoding the frames of an uncompressed file before its header is read with pydicom.
+
+    A header scan (no pydicom: importing it takes ~0.1 s of one core) finds
+    the pixels and their layout, and the helpers start encoding the mapped file
+    while the caller imports pydicom, reads the header and builds the output.
+    None when that does not apply (compressed, big endian, colour to convert,
+    one process, anything odd): :func:`transcode_file` then encodes as usual.
+    """
+    import numpy as np
+
+    from dicomhelp.io import scan_file
+
+    if compression.name == "none":
+        return None
+    try:
+        scan = scan_file(path, capture=_LAYOUT_ATTRIBUTES)
+    except OSError:
+        return None  # reported by the reading that follows
+    info, layout = scan.pixel, _scanned_layout(scan)
+    if info is None or info.tag != 0x7FE00010 or info.encapsulated or layout is None or info.length < layout.nbytes:
+        return None
+    try:
+        check_encodable(layout.fmt, compression)
+    except UsageError:
+        return None  # reported by the transcoding that follows
+    frames = np.memmap(path, dtype=layout.dtype, mode="r", offset=info.offset, shape=layout.shape)
+    if _processes(compression, frames) <= 1:
+        return None
+    return start_encoding(frames, layout.fmt, compression)
 
 
 def check_encodable(fmt: PixelFormat, compression: Compression) -> None:
@@ -380,11 +494,13 @@ def check_encodable(fmt: PixelFormat, compression: Compression) -> None:
         raise UsageError("JPEG 2000 here encodes 8-bit colour only", hint="use jpeg-ls-lossless or none")
 
 
-def compress_frames(ds: Dataset, frames: np.ndarray, compression: Compression) -> CompressionReport:
+def compress_frames(ds: Dataset, frames: np.ndarray, compression: Compression, *,
+                    started: StartedEncoding | None = None) -> CompressionReport:
     """Set Pixel Data of ``ds`` from ``frames`` in ``compression``'s syntax; return what it did.
 
     ``ds`` must already describe the pixels (Image Pixel module). Lossy
-    attributes are not touched here: see :func:`mark_lossy`.
+    attributes are not touched here: see :func:`mark_lossy`. ``started``: see
+    :func:`encode_frames`.
     """
     import numpy as np
 
@@ -399,7 +515,7 @@ def compress_frames(ds: Dataset, frames: np.ndarray, compression: Compression) -
     errors = {"sse": 0.0, "max": 0}
 
     def codestreams() -> Iterator[bytes]:
-        for data, frame_sse, frame_max in encode_frames(frames, fmt, compression):
+        for data, frame_sse, frame_max in encode_frames(frames, fmt, compression, started=started):
             errors["sse"] += frame_sse
             errors["max"] = max(errors["max"], frame_max)
             yield data
@@ -452,6 +568,7 @@ class PendingPixels:
     fmt: PixelFormat
     compression: Compression
     report: CompressionReport
+    started: StartedEncoding | None = None
 
     def write(self, fh: BinaryIO) -> None:
         """Write the whole Pixel Data element (explicit VR little endian, undefined length) at ``fh``."""
@@ -464,7 +581,7 @@ class PendingPixels:
         fh.write(bytes(bot_length))
         position, offsets, total = 0, [], 0
         with _encoder_errors(self.compression.name):
-            for data, _sse, _max in encode_frames(self.frames, self.fmt, self.compression):
+            for data, _sse, _max in encode_frames(self.frames, self.fmt, self.compression, started=self.started):
                 offsets.append(position)
                 pad = len(data) % 2
                 fh.write(struct.pack("<HHL", 0xFFFE, 0xE000, len(data) + pad))
@@ -491,7 +608,8 @@ class PendingPixels:
                 len(self.frames))
 
 
-def compress_frames_later(ds: Dataset, frames: np.ndarray, compression: Compression) -> PendingPixels | None:
+def compress_frames_later(ds: Dataset, frames: np.ndarray, compression: Compression, *,
+                          started: StartedEncoding | None = None) -> PendingPixels | None:
     """Like :func:`compress_frames`, but the encoding happens while the file is written.
 
     Returns None, leaving ``ds`` untouched, when that does not apply (lossy
@@ -513,7 +631,7 @@ def compress_frames_later(ds: Dataset, frames: np.ndarray, compression: Compress
         ds.PlanarConfiguration = 0
     ds.file_meta.TransferSyntaxUID = syntax.uid
     report = CompressionReport(syntax.name, syntax.uid, len(frames), uncompressed, 0, False)
-    return PendingPixels(frames, fmt, compression, report)
+    return PendingPixels(frames, fmt, compression, report, started)
 
 
 def write_with_pixels(ds: Dataset, pending: PendingPixels | None, path: str | os.PathLike[str]) -> None:
@@ -725,29 +843,69 @@ def decode_frames(ds: Dataset, source: str = "input") -> np.ndarray:
     return np.ascontiguousarray(arr.reshape(shape))
 
 
-def _native_layout(ds: Dataset) -> tuple[np.dtype, tuple[int, ...], int] | None:
-    """dtype, frame shape and bits stored of uncompressed little-endian 8/16-bit pixels, else None."""
+# The Image Pixel attributes that say how uncompressed pixels lie: tag -> (keyword, VR).
+_LAYOUT_ATTRIBUTES = {
+    0x00280002: ("SamplesPerPixel", "US"), 0x00280004: ("PhotometricInterpretation", "CS"),
+    0x00280006: ("PlanarConfiguration", "US"), 0x00280008: ("NumberOfFrames", "IS"),
+    0x00280010: ("Rows", "US"), 0x00280011: ("Columns", "US"), 0x00280100: ("BitsAllocated", "US"),
+    0x00280101: ("BitsStored", "US"), 0x00280103: ("PixelRepresentation", "US"),
+}
+
+
+@dataclass(frozen=True)
+class NativeLayout:
+    """How uncompressed little-endian 8/16-bit pixels lie in Pixel Data: a numpy view needs nothing else."""
+
+    dtype: np.dtype
+    shape: tuple[int, ...]  # (frames, rows, columns[, samples])
+    fmt: PixelFormat
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.dtype.itemsize) * math.prod(self.shape)
+
+
+def _native_layout(values: Mapping[str, Any], syntax: str) -> NativeLayout | None:
+    """The layout the Image Pixel ``values`` (by keyword) describe, or None when pixels need decoding."""
     import numpy as np
 
-    meta = getattr(ds, "file_meta", None)
-    syntax = str(getattr(meta, "TransferSyntaxUID", "")) if meta is not None else ""
     if syntax not in (EXPLICIT_VR_LITTLE_ENDIAN, "1.2.840.10008.1.2"):
         return None
     try:
-        allocated, stored = int(ds.BitsAllocated), int(ds.BitsStored)
-        signed, samples = int(ds.PixelRepresentation), int(ds.SamplesPerPixel)
-        rows, columns = int(ds.Rows), int(ds.Columns)
-        frames = int(ds.get("NumberOfFrames", 1) or 1)
-        planar = int(ds.get("PlanarConfiguration", 0) or 0)
-        photometric = str(ds.PhotometricInterpretation)
-    except (AttributeError, TypeError, ValueError, KeyError):
+        allocated, stored = int(values["BitsAllocated"]), int(values["BitsStored"])
+        signed, samples = int(values["PixelRepresentation"]), int(values["SamplesPerPixel"])
+        rows, columns = int(values["Rows"]), int(values["Columns"])
+        frames = int(values.get("NumberOfFrames") or 1)
+        planar = int(values.get("PlanarConfiguration") or 0)
+        photometric = str(values["PhotometricInterpretation"])
+    except (TypeError, ValueError, KeyError):
         return None
     if allocated not in (8, 16) or (samples > 1 and planar) or photometric.startswith("YBR"):
         return None
     if stored < allocated and signed:
         return None  # sign extension needed: let pydicom do it
     dtype = np.dtype(("i" if signed else "u") + str(allocated // 8)).newbyteorder("<")
-    return dtype, (frames, rows, columns) + ((samples,) if samples > 1 else ()), stored
+    fmt = PixelFormat(rows, columns, samples, allocated, stored, signed, photometric)
+    return NativeLayout(dtype, (frames, rows, columns) + ((samples,) if samples > 1 else ()), fmt)
+
+
+def _dataset_layout(ds: Dataset) -> NativeLayout | None:
+    meta = getattr(ds, "file_meta", None)
+    syntax = str(getattr(meta, "TransferSyntaxUID", "")) if meta is not None else ""
+    return _native_layout({keyword: ds.get(keyword) for keyword, _vr in _LAYOUT_ATTRIBUTES.values()}, syntax)
+
+
+def _scanned_layout(scan: ScanResult) -> NativeLayout | None:
+    """The layout from the raw values the header scan kept (little endian only)."""
+    if not scan.little or scan.problem:
+        return None
+    values: dict[str, Any] = {}
+    for tag, (keyword, vr) in _LAYOUT_ATTRIBUTES.items():
+        raw = scan.values.get(tag)
+        if raw is not None:
+            text = raw.decode("ascii", "replace").strip("\0 ")
+            values[keyword] = struct.unpack_from("<H", raw)[0] if vr == "US" and len(raw) >= 2 else text
+    return _native_layout(values, scan.transfer_syntax)
 
 
 def _high_bits_clear(arr: np.ndarray, stored: int) -> bool:
@@ -772,26 +930,24 @@ def _native_view(ds: Dataset) -> np.ndarray | None:
     """
     import numpy as np
 
-    layout = _native_layout(ds)
-    if layout is None or not isinstance(ds.PixelData, bytes):
+    layout = _dataset_layout(ds)
+    if layout is None or not isinstance(ds.PixelData, bytes) or len(ds.PixelData) < layout.nbytes:
         return None
-    dtype, shape, stored = layout
-    count = int(np.prod(shape))
-    if len(ds.PixelData) < count * dtype.itemsize:
-        return None
-    arr = np.frombuffer(ds.PixelData, dtype=dtype, count=count).reshape(shape)
-    return arr if _high_bits_clear(arr, stored) else None
+    arr = np.frombuffer(ds.PixelData, dtype=layout.dtype, count=math.prod(layout.shape)).reshape(layout.shape)
+    return arr if _high_bits_clear(arr, layout.fmt.bits_stored) else None
 
 
 def transcode_file(path: str | os.PathLike[str], compression: Compression, *,
                    new_uid: Callable[[], str], header: DicomFile | None = None,
-                   stream: bool = False) -> TranscodeResult:
+                   stream: bool = False, started: StartedEncoding | None = None) -> TranscodeResult:
     """:func:`transcode` a file; uncompressed input is memory-mapped instead of read.
 
     The forked encoders then read the pages they need straight from the page
     cache: the parent holds no copy of the input and spends no time reading it.
     ``header``: the file as already read by ``read_file(path)`` (saves a second
     read). ``stream``: see :func:`transcode`; write with ``result.write(out)``.
+    ``started``: from :func:`start_transcoding` on the same file, used when
+    the header pydicom reads describes the frames it encodes.
     """
     import numpy as np
 
@@ -800,16 +956,26 @@ def transcode_file(path: str | os.PathLike[str], compression: Compression, *,
     name = str(path)
     header = header if header is not None else read_file(path)
     info = header.pixel
-    layout = _native_layout(header.dataset) if info is not None and info.tag == 0x7FE00010 else None
-    if info is not None and layout is not None and not info.encapsulated:
-        dtype, shape, _stored = layout
-        if info.length >= int(np.prod(shape)) * dtype.itemsize:
+    layout = _dataset_layout(header.dataset) if info is not None and info.tag == 0x7FE00010 else None
+    if info is not None and layout is not None and not info.encapsulated and info.length >= layout.nbytes:
+        if started is not None and _maps(started.frames, path, info.offset, layout):
+            frames = started.frames
+        else:
             # Bits above Bits Stored are cleared frame by frame by the encoding processes.
-            frames = np.memmap(path, dtype=dtype, mode="r", offset=info.offset, shape=shape)
-            return transcode(header.dataset, compression, new_uid=new_uid, source=name, frames=frames,
-                             stream=stream)
+            frames = np.memmap(path, dtype=layout.dtype, mode="r", offset=info.offset, shape=layout.shape)
+        return transcode(header.dataset, compression, new_uid=new_uid, source=name, frames=frames,
+                         stream=stream, started=started)
     return transcode(read_file(path, pixels=True).dataset, compression, new_uid=new_uid, source=name,
                      stream=stream)
+
+
+def _maps(frames: np.ndarray, path: str | os.PathLike[str], offset: int, layout: NativeLayout) -> bool:
+    """Is ``frames`` a mapping of ``path`` at ``offset`` with ``layout``'s dtype and shape?"""
+    import numpy as np
+
+    return (isinstance(frames, np.memmap) and frames.filename is not None
+            and os.path.realpath(frames.filename) == os.path.realpath(path) and frames.offset == offset
+            and frames.dtype == layout.dtype and frames.shape == layout.shape)
 
 
 _WORD_SIZES = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
@@ -834,7 +1000,8 @@ def _to_little_endian(ds: Dataset) -> None:
 
 
 def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], str],
-              source: str = "input", frames: np.ndarray | None = None, stream: bool = False) -> TranscodeResult:
+              source: str = "input", frames: np.ndarray | None = None, stream: bool = False,
+              started: StartedEncoding | None = None) -> TranscodeResult:
     """Re-encode ``ds`` (read with its pixels, or ``frames`` given) into ``compression``'s syntax.
 
     Lossless targets keep the SOP Instance UID (the pixels are unchanged);
@@ -842,6 +1009,7 @@ def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], st
     attributes, referencing its predecessor. With ``stream`` a lossless
     encapsulated target is encoded only when ``result.write(out)`` writes the
     file (:class:`PendingPixels`): same bytes, less time and memory.
+    ``started``: see :func:`encode_frames`.
     """
     import copy
 
@@ -868,8 +1036,9 @@ def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], st
     _to_little_endian(ds)
     pending = None
     try:
-        pending = compress_frames_later(ds, frames, compression) if stream else None
-        report = pending.report if pending is not None else compress_frames(ds, frames, compression)
+        pending = compress_frames_later(ds, frames, compression, started=started) if stream else None
+        report = pending.report if pending is not None else compress_frames(ds, frames, compression,
+                                                                            started=started)
     except UsageError as exc:
         raise UsageError(exc.message, source=source, hint=exc.hint) from None
     if ds.get("NumberOfFrames") is not None:

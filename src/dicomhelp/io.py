@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -320,6 +320,8 @@ class ScanResult:
     little: bool = True
     max_nesting: int = 0
     remarks: list[str] = field(default_factory=list)  # oddities that lose nothing
+    transfer_syntax: str = ""  # as the file meta gives it
+    values: dict[int, bytes] = field(default_factory=dict)  # raw values of the top-level elements asked for
 
 
 @dataclass(frozen=True)
@@ -344,12 +346,16 @@ def _tag_text(tag: int) -> str:
     return f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
 
 
-def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | None = None) -> ScanResult:
+def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | None = None,
+                   capture: Collection[int] = ()) -> ScanResult:
     """Walk every element header of the file at ``fp`` without reading values.
 
     Iterative (no recursion, so any nesting is safe) and cheap: its cost grows
     with the number of elements and fragments, not with their size. ``hint``
-    is the dataset encoding pydicom found, ``(implicit, little)``.
+    is the dataset encoding pydicom found, ``(implicit, little)``. The raw
+    values of the top-level elements in ``capture`` (short ones) are kept in
+    :attr:`ScanResult.values`. Needs no pydicom, but for an implicit VR file
+    (the VRs come from its dictionary).
     """
 
     res = ScanResult()
@@ -506,6 +512,8 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
                 res.pixel = PixelDataInfo(tag, vr if explicit else "OW", pos, length, encapsulated=False)
             elif in_meta and tag == 0x00020010:
                 ts = fp.read(length).decode("ascii", "replace")
+            elif not stack and tag in capture and length <= 64:
+                res.values[tag] = fp.read(length)
             pos += length
             fp.seek(pos)
         nesting = sum(1 for f in stack if f.kind == "seq")
@@ -519,7 +527,14 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
         res.pixel.fragments = 0
     res.bad_top_tag = None
     res.implicit, res.little = implicit, little
+    res.transfer_syntax = ts.strip("\0 ")
     return res
+
+
+def scan_file(path: str | os.PathLike[str], *, capture: Collection[int] = ()) -> ScanResult:
+    """:func:`scan_structure` of the file at ``path`` (raises OSError when it cannot be opened)."""
+    with open(path, "rb") as fp:
+        return scan_structure(fp, os.fstat(fp.fileno()).st_size, capture=capture)
 
 
 def _truncated(res: ScanResult, fail, where: str, size: int, stack: list[_Frame]) -> ScanResult:  # type: ignore[no-untyped-def]

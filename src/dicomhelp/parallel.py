@@ -144,59 +144,106 @@ def _picklable(exc: Exception) -> Exception:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
-def run_in_order(job: Job, count: int, *, processes: int, slot: int = 0) -> Iterator[tuple[bytes, Any]]:
-    """Yield ``job(i)`` for ``i`` in ``range(count)``, in order, computed by ``processes`` processes.
+class InOrder:
+    """``job(i)`` for ``i`` in ``range(count)``, computed by ``processes`` processes, iterated in order.
 
     ``slot``: the most bytes one job makes (larger results still arrive, through
-    the pipe). The caller is one of the processes; with ``processes`` <= 1 or
-    no fork (Windows) everything runs here. Stopping the iteration early stops
-    the helpers.
+    the pipe). The caller is one of the processes: it works whenever it waits
+    for a result. :meth:`start` forks the helpers, which begin at once; iterating
+    starts them if that was not done. With ``processes`` <= 1 or no fork
+    (Windows) everything runs in the caller. Leaving the iteration early, or
+    :meth:`close`, stops the helpers; use it as a context manager when it is
+    started before it is iterated.
     """
-    if processes <= 1 or count <= 1 or not hasattr(os, "fork"):
-        for i in range(count):
-            yield job(i)
-        return
-    import multiprocessing
 
-    context = multiprocessing.get_context("fork")
-    plan = chunks(count, processes)
-    slots = SharedSlots(slot, count)
-    counter = context.Value("q", 0)
-    helpers: dict[Any, Any] = {}  # reading end of each helper's pipe -> its process
-    try:
-        for _ in range(min(processes, len(plan)) - 1):
+    def __init__(self, job: Job, count: int, *, processes: int, slot: int = 0) -> None:
+        self.job, self.count, self.processes, self.slot = job, count, processes, slot
+        self.plan = chunks(count, processes)
+        self.helpers: dict[Any, Any] = {}  # reading end of each helper's pipe -> its process
+        self.slots: SharedSlots | None = None
+        self.counter: Any = None
+        self.iterated = False
+
+    @property
+    def parallel(self) -> bool:
+        return self.processes > 1 and self.count > 1 and hasattr(os, "fork")
+
+    def start(self) -> InOrder:
+        if not self.parallel or self.counter is not None:
+            return self
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self.slots = SharedSlots(self.slot, self.count)
+        self.counter = context.Value("q", 0)
+        for _ in range(min(self.processes, len(self.plan)) - 1):
             reader, writer = context.Pipe(duplex=False)
-            process = context.Process(target=_helper, args=(writer, counter, plan, job, slots), daemon=True)
+            process = context.Process(target=_helper, args=(writer, self.counter, self.plan, self.job, self.slots),
+                                      daemon=True)
             process.start()
             writer.close()  # the helper holds the only writing end: its death reads as end of file
-            helpers[reader] = process
-        ready: dict[int, list[tuple[bytes, Any]]] = {}
-        arrived: dict[int, list[_Sent]] = {}
-        for k, (start, stop) in enumerate(plan):
+            self.helpers[reader] = process
+        return self
+
+    def __iter__(self) -> Iterator[tuple[bytes, Any]]:
+        if self.iterated:
+            raise RuntimeError("the results can be read once")
+        self.iterated = True
+        if not self.parallel:
+            for i in range(self.count):
+                yield self.job(i)
+            return
+        self.start()
+        try:
+            yield from self._in_order()
+        finally:
+            self.close()
+
+    def _in_order(self) -> Iterator[tuple[bytes, Any]]:
+        assert self.slots is not None
+        ready: dict[int, list[tuple[bytes, Any]]] = {}  # chunks this process did
+        arrived: dict[int, list[_Sent]] = {}  # chunks the helpers did
+        for k, (start, stop) in enumerate(self.plan):
             while k not in ready and k not in arrived:
-                _collect(helpers, arrived, block=False)
-                if k in ready or k in arrived:
+                _collect(self.helpers, arrived, block=False)
+                if k in arrived:
                     break
-                mine = _take(counter, len(plan))
+                mine = _take(self.counter, len(self.plan))
                 if mine is not None:  # rather than wait, do the next chunk nobody has started
-                    ready[mine] = [job(i) for i in range(*plan[mine])]
-                elif not helpers:
+                    ready[mine] = [self.job(i) for i in range(*self.plan[mine])]
+                elif not self.helpers:
                     raise HelperCrashed(f"chunk {k} was taken but never delivered")
                 else:
-                    _collect(helpers, arrived, block=True)
+                    _collect(self.helpers, arrived, block=True)
             if k in ready:
                 yield from ready.pop(k)
                 continue
             for i, (data, length, extra) in enumerate(arrived.pop(k), start):
-                yield (data if data is not None else slots.get(i, length)), extra
-            slots.release(start, stop)
-    finally:
-        for reader, process in helpers.items():
+                yield (data if data is not None else self.slots.get(i, length)), extra
+            self.slots.release(start, stop)
+
+    def close(self) -> None:
+        """Stop the helpers (a long chunk need not be finished) and free the shared memory."""
+        for reader, process in self.helpers.items():
             if process.is_alive():
-                process.terminate()  # stopped early: a long chunk need not be finished
+                process.terminate()
             process.join()
             reader.close()
-        slots.close()
+        self.helpers.clear()
+        if self.slots is not None:
+            self.slots.close()
+            self.slots = None
+
+    def __enter__(self) -> InOrder:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run_in_order(job: Job, count: int, *, processes: int, slot: int = 0) -> Iterator[tuple[bytes, Any]]:
+    """Yield ``job(i)`` for ``i`` in ``range(count)``, in order: see :class:`InOrder`."""
+    return iter(InOrder(job, count, processes=processes, slot=slot))
 
 
 def _collect(helpers: dict[Any, Any], arrived: dict[int, list[_Sent]], *, block: bool) -> None:

@@ -287,3 +287,32 @@ def test_fast_rle_is_byte_identical_to_pylibjpeg_rle(dtype: str, samples: int) -
 def test_fast_rle_refuses_more_than_15_planes() -> None:
     with pytest.raises(ValueError, match="at most 15 byte planes"):
         codecs.rle_encode_frame(np.zeros((4, 4, 3), np.uint64))
+
+
+@pytest.mark.parametrize("name", ["jpeg-ls-lossless", "jpeg-ls-near-lossless", "jpeg2000-lossless", "jpeg2000"])
+@pytest.mark.parametrize("dtype,bits_stored,samples", [("uint16", 11, 1), ("int16", 12, 1), ("int16", 16, 1),
+                                                       ("uint16", 8, 1), ("uint8", 6, 1), ("uint8", 8, 3)],
+                         ids=["u16-11", "i16-12", "i16-16", "u16-8", "u8-6", "rgb8"])
+def test_frames_are_encoded_to_pydicoms_bytes(name: str, dtype: str, bits_stored: int,
+                                                                 samples: int) -> None:
+    from pydicom.pixels.encoders.base import get_encoder
+
+    from dicomhelp.codecs import PixelFormat, encode_frames
+
+    rng = np.random.default_rng(3)
+    signed = dtype.startswith("int")
+    low, high = (-(1 << (bits_stored - 1)), 1 << (bits_stored - 1)) if signed else (0, 1 << bits_stored)
+    shape = (2, 40, 36) + ((samples,) if samples > 1 else ())
+    frames = np.clip(rng.integers(low, high, shape) // 7 * 7, low, high - 1).astype(dtype)  # runs and noise
+    photometric = "RGB" if samples > 1 else "MONOCHROME2"
+    fmt = PixelFormat(40, 36, samples, np.dtype(dtype).itemsize * 8, bits_stored, int(signed), photometric)
+    compression = Compression(name, ratio=5 if name == "jpeg2000" else None)
+    kwargs = codecs._encoder_kwargs(fmt, compression)
+    encoder = get_encoder(compression.syntax.uid)
+    try:
+        expected = [bytes(encoder.encode(frame, **kwargs)) for frame in frames]
+    except ValueError as exc:  # values a lossy signed encoding could wrap: refused, never encoded wrong
+        with pytest.raises(ValueError, match=str(exc)[:40]):
+            list(encode_frames(frames, fmt, compression))
+        return
+    assert [bytes(data) for data, _, _ in encode_frames(frames, fmt, compression)] == expected

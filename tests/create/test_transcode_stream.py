@@ -153,3 +153,61 @@ def codecs_sc_options(name: str):  # type: ignore[no-untyped-def]
     from dicomhelp.create.sc import SCOptions
 
     return SCOptions(compression=Compression(name))
+
+
+# --- encoding started before the header is read (what `dicomhelp transcode` does) ---------------
+
+
+@pytest.mark.parametrize("target", ["rle-lossless", "jpeg-ls-lossless", "jpeg2000-lossless", "jpeg2000"])
+@pytest.mark.parametrize("name", ["grey", "colour"])
+def test_an_encoding_started_from_the_header_scan_gives_the_same_file(inputs: dict[str, Path], name: str,
+                                                                      target: str, tmp_path: Path) -> None:
+    from dicomhelp.codecs import start_transcoding
+
+    src = inputs[name]
+    expected = _in_memory(src, target, tmp_path / "memory.dcm").read_bytes()
+    compression = Compression(target, workers=2)
+    started = start_transcoding(src, compression)
+    assert started is not None and started.run.helpers  # helpers are encoding before pydicom reads anything
+    try:
+        result = transcode_file(src, compression, new_uid=_uid, stream=True, started=started)
+        assert result.pending is None or result.pending.started is started
+        result.write(tmp_path / "started.dcm")
+        assert started.run.iterated  # its frames were the ones written
+    finally:
+        started.close()
+    assert (tmp_path / "started.dcm").read_bytes() == expected
+
+
+def test_a_started_encoding_for_other_frames_is_not_used(inputs: dict[str, Path], tmp_path: Path) -> None:
+    from dicomhelp.codecs import start_transcoding
+
+    started = start_transcoding(inputs["grey"], Compression("rle-lossless", workers=2))
+    assert started is not None
+    try:
+        result = transcode_file(inputs["colour"], Compression("rle-lossless", workers=2), new_uid=_uid,
+                                stream=True, started=started)
+        result.write(tmp_path / "colour.dcm")
+        assert not started.run.iterated
+    finally:
+        started.close()
+    assert not started.run.helpers  # closed: no helper process left behind
+    np.testing.assert_array_equal(dcmread(tmp_path / "colour.dcm").pixel_array, dcmread(inputs["colour"]).pixel_array)
+
+
+def test_the_header_scan_starts_nothing_it_cannot_map(inputs: dict[str, Path], tmp_path: Path) -> None:
+    from dicomhelp.codecs import start_transcoding
+
+    two = Compression("rle-lossless", workers=2)
+    ds = dcmread(inputs["grey"])
+    ds.PhotometricInterpretation = "YBR_FULL"  # colour conversion needs pydicom
+    ds.SamplesPerPixel = 1
+    ybr = tmp_path / "ybr.dcm"
+    ds.save_as(ybr)
+    big = sample_file("MR_small_bigendian.dcm")
+    text = tmp_path / "notes.txt"
+    text.write_text("not DICOM at all\n")
+    for path in (inputs["one frame, compressed input"], big, ybr, text, tmp_path / "missing.dcm"):
+        assert start_transcoding(path, two) is None, path
+    assert start_transcoding(inputs["grey"], Compression("none", workers=2)) is None  # nothing to encode
+    assert start_transcoding(inputs["grey"], Compression("rle-lossless")) is None  # small: one process

@@ -37,19 +37,26 @@ def command(input_file: str, output: str, target: str, ratio: float | None, psnr
             max_error: int | None, workers: int | None, uid_root: str | None, uid_seed: str | None,
             as_json: bool) -> None:
     """Re-encode the pixels of IN into another transfer syntax and write OUT."""
-    from dicomhelp.codecs import Compression, transcode_file
-    from dicomhelp.io import read_file
-    from dicomhelp.uids import UIDPolicy
+    from dicomhelp.codecs import Compression, start_transcoding, transcode_file
 
     compression = Compression(target, ratio=ratio, psnr=psnr, max_error=max_error, workers=workers)
-    policy = UIDPolicy.from_env(root=uid_root, seed=uid_seed)
-    header = read_file(input_file)
-    old_uid = str(header.dataset.get("SOPInstanceUID", ""))
-    # Lossless targets are encoded while the output is written: no compressed copy in memory.
-    result = transcode_file(input_file, compression, header=header, stream=True,
-                            new_uid=lambda: policy.new("lossy", old_uid, compression.name,
-                                                       compression.ratio, compression.psnr, compression.max_error))
-    result.write(output)
+    # Uncompressed frames start encoding on every core before pydicom is even imported.
+    started = start_transcoding(input_file, compression)
+    try:
+        from dicomhelp.io import read_file
+        from dicomhelp.uids import UIDPolicy
+
+        policy = UIDPolicy.from_env(root=uid_root, seed=uid_seed)
+        header = read_file(input_file)
+        old_uid = str(header.dataset.get("SOPInstanceUID", ""))
+        # Lossless targets are encoded while the output is written: no compressed copy in memory.
+        result = transcode_file(input_file, compression, header=header, stream=True, started=started,
+                                new_uid=lambda: policy.new("lossy", old_uid, compression.name, compression.ratio,
+                                                           compression.psnr, compression.max_error))
+        result.write(output)
+    finally:
+        if started is not None:
+            started.close()
     if as_json:
         print_json({"output": output, "sop_instance_uid": str(result.dataset.SOPInstanceUID),
                     "new_instance": result.new_instance, "notes": result.notes, **result.report.as_dict()})
