@@ -298,10 +298,12 @@ class _FrameEncoder:
         import numpy as np
 
         frame = _clear_high_bits(np.ascontiguousarray(self.frames[index]), self.fmt.bits_stored)
-        data = self.codec(frame)
-        if not self.compression.syntax.lossy:
-            return data, (0.0, 0)
-        decoded = _decode_frame(self.compression.syntax.uid, data).reshape(frame.shape).astype(np.int64)
+        with _ctrl_c_held():
+            data = self.codec(frame)
+            if not self.compression.syntax.lossy:
+                return data, (0.0, 0)
+            decoded = _decode_frame(self.compression.syntax.uid, data)
+        decoded = decoded.reshape(frame.shape).astype(np.int64)
         diff = decoded - frame.astype(np.int64)
         max_err = int(np.abs(diff).max()) if diff.size else 0
         return data, (float(np.square(diff, dtype=np.float64).sum()), max_err)
@@ -330,6 +332,27 @@ class _FrameEncoder:
 
         encoder, plugin = get_encoder(uid), _plugin(uid)
         return lambda frame: encoder.encode(frame, encoding_plugin=plugin, **kwargs)
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold Ctrl-C back while a codec runs; it takes effect once the frame is done.
+
+    openjpeg reads and writes through Python callbacks, and a KeyboardInterrupt
+    raised inside one crashes the process (segmentation fault): no clean-up,
+    the temporary output file left behind.
+    """
+    import signal
+    import threading
+
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _codec_library(uid: str, kwargs: dict[str, Any]) -> Callable[[bytes], bytes] | None:

@@ -116,22 +116,31 @@ def _take(counter: Any, total: int) -> int | None:
         return k
 
 
-def _helper(conn: Any, counter: Any, plan: list[tuple[int, int]], job: Job, slots: SharedSlots) -> None:
-    """What a forked helper runs: take chunks until none is left, report each one."""
+def _helper(conn: Any, counter: Any, plan: list[tuple[int, int]], job: Job, slots: SharedSlots, caller: int) -> None:
+    """What a forked helper runs: take chunks until none is left, report each one.
+
+    It stops, quietly, as soon as the caller is gone (killed, or crashed in a
+    codec), instead of encoding on for nobody.
+    """
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle: it stops the helpers
-    while (k := _take(counter, len(plan))) is not None:
+    while os.getppid() == caller and (k := _take(counter, len(plan))) is not None:
         start, stop = plan[k]
         try:
             sent: list[_Sent] = []
             for i in range(start, stop):
                 data, extra = job(i)
                 sent.append((None if slots.put(i, data) else data, len(data), extra))
+            report: Any = sent
         except Exception as exc:  # raised again by the caller
-            conn.send((k, _picklable(exc)))
+            report = _picklable(exc)
+        try:
+            conn.send((k, report))
+        except OSError:
+            return  # the caller closed its end: it needs nothing more
+        if isinstance(report, Exception):
             return
-        conn.send((k, sent))
 
 
 def _picklable(exc: Exception) -> Exception:
@@ -178,8 +187,8 @@ class InOrder:
         self.counter = context.Value("q", 0)
         for _ in range(min(self.processes, len(self.plan)) - 1):
             reader, writer = context.Pipe(duplex=False)
-            process = context.Process(target=_helper, args=(writer, self.counter, self.plan, self.job, self.slots),
-                                      daemon=True)
+            process = context.Process(target=_helper, daemon=True,
+                                      args=(writer, self.counter, self.plan, self.job, self.slots, os.getpid()))
             process.start()
             writer.close()  # the helper holds the only writing end: its death reads as end of file
             self.helpers[reader] = process

@@ -211,3 +211,39 @@ def test_the_header_scan_starts_nothing_it_cannot_map(inputs: dict[str, Path], t
         assert start_transcoding(path, two) is None, path
     assert start_transcoding(inputs["grey"], Compression("none", workers=2)) is None  # nothing to encode
     assert start_transcoding(inputs["grey"], Compression("rle-lossless")) is None  # small: one process
+
+
+def test_ctrl_c_mid_encoding_stops_everything_cleanly(tmp_path: Path) -> None:
+    """Interrupted while this process and its helpers encode: exit 130, no file, no process left.
+
+    JPEG 2000: slow enough to be caught mid-frame, and the codec that crashed on it.
+    """
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    frames = np.random.default_rng(5).integers(0, 4096, (48, 512, 512)).astype(np.uint16)  # noise: slow to encode
+    src = write_atomic(build_sc(frames)[0], tmp_path / "in.dcm")
+    out = tmp_path / "out.dcm"
+    proc = subprocess.Popen([sys.executable, "-m", "dicomhelp", "transcode", str(src), str(out), "--to",
+                             "jpeg2000-lossless"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def helpers() -> list[str]:
+        found = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+        return found.stdout.split()
+
+    deadline = time.monotonic() + 30
+    # The temporary output appears once the header is written: then this process encodes too
+    # (openjpeg crashed when Ctrl-C came while it ran).
+    while len(list(tmp_path.iterdir())) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert proc.poll() is None and helpers(), "finished before it could be interrupted"
+    time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "Fatal Python error" not in stderr, stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.dcm"]  # no output, no temporary file
+    assert not helpers()
