@@ -286,7 +286,7 @@ def rle_encode_frame(frame: np.ndarray) -> bytes:
 class _FrameEncoder:
     """Encodes frame ``index`` of ``frames``; for lossy syntaxes also measures the error.
 
-    Handed to :func:`dicomhelp.parallel.run_in_order`: forked processes inherit
+    Handed to :class:`dicomhelp.parallel.InOrder`: forked processes inherit
     it, frames included, without pickling.
     """
 

@@ -161,8 +161,8 @@ class InOrder:
     for a result. :meth:`start` forks the helpers, which begin at once; iterating
     starts them if that was not done. With ``processes`` <= 1 or no fork
     (Windows) everything runs in the caller. Leaving the iteration early, or
-    :meth:`close`, stops the helpers; use it as a context manager when it is
-    started before it is iterated.
+    :meth:`close` (call it in a ``finally`` when started before iterating),
+    stops the helpers.
     """
 
     def __init__(self, job: Job, count: int, *, processes: int, slot: int = 0) -> None:
@@ -242,17 +242,6 @@ class InOrder:
         if self.slots is not None:
             self.slots.close()
             self.slots = None
-
-    def __enter__(self) -> InOrder:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def run_in_order(job: Job, count: int, *, processes: int, slot: int = 0) -> Iterator[tuple[bytes, Any]]:
-    """Yield ``job(i)`` for ``i`` in ``range(count)``, in order: see :class:`InOrder`."""
-    return iter(InOrder(job, count, processes=processes, slot=slot))
 
 
 def _collect(helpers: dict[Any, Any], arrived: dict[int, list[_Sent]], *, block: bool) -> None:
