@@ -310,28 +310,48 @@ class _FrameEncoder:
 
     @cached_property
     def codec(self) -> Callable[[np.ndarray], bytes]:
-        """The quickest call that gives the bytes pydicom's encoder gives.
+        """A call that gives the bytes pydicom's encoder gives, without pydicom where it can.
 
-        For lossless unsigned frames that is the codec library itself, where it
-        is installed: pydicom's encoder sets up, validates and copies each
-        frame again (~5% of a JPEG-LS encode), and its checks cannot fail on
-        such frames (bits above Bits Stored are cleared). Signed and lossy
-        frames need those checks (near-lossless JPEG-LS can wrap signed values
-        near the extremes): pydicom encodes them.
+        For lossless frames that is the codec library itself, called with the
+        options pydicom would pass: helpers forked before pydicom is imported
+        (:func:`start_transcoding`) would each spend ~0.1 s importing it, and
+        its per-frame set-up and checks cannot fail on these frames (bits above
+        Bits Stored are cleared; signed values are checked against Bits Stored
+        here). Lossy frames, a frame out of range and a missing library go
+        through pydicom, which also words the errors.
         """
         uid = self.compression.syntax.uid
         kwargs = _encoder_kwargs(self.fmt, self.compression)
         if uid == RLE_LOSSLESS and self.fmt.bits_allocated in (8, 16, 32, 64) and _rle_segment_encoder() is not None:
             return rle_encode_frame
-        unchecked = not self.compression.syntax.lossy and not self.fmt.pixel_representation
-        library = _codec_library(uid, kwargs) if unchecked else None
-        if library is not None:
-            stored = self.fmt.bits_stored
-            return lambda frame: bytes(library(_sized_for_precision(frame, stored).tobytes()))
+        through_pydicom = _pydicom_encoder(uid, kwargs)
+        library = None if self.compression.syntax.lossy else _codec_library(uid, kwargs)
+        if library is None:
+            return through_pydicom
+        stored, signed = self.fmt.bits_stored, bool(self.fmt.pixel_representation)
+
+        def encode(frame: np.ndarray) -> bytes:
+            if signed and not _fits_signed(frame, stored):
+                return through_pydicom(frame)  # refuses it, saying why
+            return bytes(library(_sized_for_precision(frame, stored).tobytes()))
+
+        return encode
+
+
+def _pydicom_encoder(uid: str, kwargs: dict[str, Any]) -> Callable[[np.ndarray], bytes]:
+    """pydicom's encoder for ``uid``, imported on first use."""
+
+    def encode(frame: np.ndarray) -> bytes:
         from pydicom.pixels.encoders.base import get_encoder
 
-        encoder, plugin = get_encoder(uid), _plugin(uid)
-        return lambda frame: encoder.encode(frame, encoding_plugin=plugin, **kwargs)
+        return bytes(get_encoder(uid).encode(frame, encoding_plugin=_plugin(uid), **kwargs))
+
+    return encode
+
+
+def _fits_signed(frame: np.ndarray, bits_stored: int) -> bool:
+    limit = 1 << (bits_stored - 1)
+    return not frame.size or (int(frame.min()) >= -limit and int(frame.max()) < limit)
 
 
 @contextmanager
@@ -384,9 +404,9 @@ def _codec_library(uid: str, kwargs: dict[str, Any]) -> Callable[[bytes], bytes]
 
 
 def _sized_for_precision(frame: np.ndarray, bits_stored: int) -> np.ndarray:
-    """The smallest container that holds Bits Stored, which is what the codecs expect (as pydicom does it)."""
+    """Little endian, in the smallest container that holds Bits Stored: what the codecs expect."""
     itemsize = 1 if bits_stored <= 8 else 2 if bits_stored <= 16 else 4 if bits_stored <= 32 else 8
-    return frame if frame.dtype.itemsize == itemsize else frame.astype(f"{frame.dtype.kind}{itemsize}")
+    return frame.astype(f"<{frame.dtype.kind}{itemsize}", copy=False)
 
 
 def _processes(compression: Compression, frames: np.ndarray) -> int:

@@ -291,8 +291,9 @@ def test_fast_rle_refuses_more_than_15_planes() -> None:
 
 @pytest.mark.parametrize("name", ["jpeg-ls-lossless", "jpeg-ls-near-lossless", "jpeg2000-lossless", "jpeg2000"])
 @pytest.mark.parametrize("dtype,bits_stored,samples", [("uint16", 11, 1), ("int16", 12, 1), ("int16", 16, 1),
-                                                       ("uint16", 8, 1), ("uint8", 6, 1), ("uint8", 8, 3)],
-                         ids=["u16-11", "i16-12", "i16-16", "u16-8", "u8-6", "rgb8"])
+                                                       ("uint16", 8, 1), ("uint8", 6, 1), ("uint8", 8, 3),
+                                                       (">u2", 12, 1), (">i2", 16, 1)],
+                         ids=["u16-11", "i16-12", "i16-16", "u16-8", "u8-6", "rgb8", "big-endian-u16", "big-endian-i16"])
 def test_frames_are_encoded_to_pydicoms_bytes(name: str, dtype: str, bits_stored: int,
                                                                  samples: int) -> None:
     from pydicom.pixels.encoders.base import get_encoder
@@ -300,7 +301,7 @@ def test_frames_are_encoded_to_pydicoms_bytes(name: str, dtype: str, bits_stored
     from dicomhelp.codecs import PixelFormat, encode_frames
 
     rng = np.random.default_rng(3)
-    signed = dtype.startswith("int")
+    signed = np.dtype(dtype).kind == "i"
     low, high = (-(1 << (bits_stored - 1)), 1 << (bits_stored - 1)) if signed else (0, 1 << bits_stored)
     shape = (2, 40, 36) + ((samples,) if samples > 1 else ())
     frames = np.clip(rng.integers(low, high, shape) // 7 * 7, low, high - 1).astype(dtype)  # runs and noise
@@ -316,3 +317,14 @@ def test_frames_are_encoded_to_pydicoms_bytes(name: str, dtype: str, bits_stored
             list(encode_frames(frames, fmt, compression))
         return
     assert [bytes(data) for data, _, _ in encode_frames(frames, fmt, compression)] == expected
+
+
+@pytest.mark.parametrize("name", ["jpeg-ls-lossless", "jpeg2000-lossless"])
+def test_signed_values_beyond_bits_stored_are_refused_not_encoded_wrong(name: str) -> None:
+    from dicomhelp.codecs import PixelFormat, encode_frames
+
+    frames = np.zeros((2, 40, 36), np.int16)
+    frames[1, 5, 5] = 3000  # Bits Stored 12 holds -2048..2047
+    fmt = PixelFormat(40, 36, 1, 16, 12, 1, "MONOCHROME2")
+    with pytest.raises(ValueError, match="outside the allowable range"):
+        list(encode_frames(frames, fmt, Compression(name)))
