@@ -25,6 +25,7 @@ import os
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -446,11 +447,29 @@ def encode_frames(frames: np.ndarray, fmt: PixelFormat, compression: Compression
     else:
         run = InOrder(_FrameEncoder(frames, fmt, compression), len(frames),
                       processes=_processes(compression, frames), slot=frame_bound(fmt))
+    progress = _PROGRESS.get()
     try:
-        for data, (sse, max_err) in run:
+        for done, (data, (sse, max_err)) in enumerate(run, 1):
+            if progress is not None:
+                progress(done, len(frames))
             yield data, sse, max_err
     except HelperCrashed as exc:
         raise RuntimeError(f"an encoder process crashed ({exc})") from None
+
+
+# Who hears of every frame encoded (a progress bar): set around a whole command rather than
+# passed down through every function between it and the encoder.
+_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar("dicomhelp_frame_progress", default=None)
+
+
+@contextmanager
+def frame_progress(report: Callable[[int, int], None] | None) -> Iterator[None]:
+    """Call ``report(frames done, frames in all)`` for every frame encoded inside the block."""
+    token = _PROGRESS.set(report)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
 
 
 @dataclass
@@ -998,6 +1017,9 @@ def transcode_file(path: str | os.PathLike[str], compression: Compression, *,
 
     name = str(path)
     header = header if header is not None else read_file(path)
+    if header.damaged:  # re-encoding what could be read would make a damaged copy look whole
+        raise InputError(header.problems[0] if header.problems else "the file is damaged", source=name,
+                         hint="transcode a complete copy of the file")
     info = header.pixel
     layout = _dataset_layout(header.dataset) if info is not None and info.tag == 0x7FE00010 else None
     if info is not None and layout is not None and not info.encapsulated and info.length >= layout.nbytes:

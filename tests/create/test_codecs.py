@@ -138,7 +138,7 @@ def test_psnr_target_is_met() -> None:
     assert report.psnr_db is not None and report.psnr_db >= 49
 
 
-@pytest.mark.parametrize("case", ["to", "ratio", "not-image", "missing"])
+@pytest.mark.parametrize("case", ["to", "ratio", "not-image", "missing", "truncated"])
 def test_transcode_bad_input_fails_cleanly(case: str, tmp_path: Path) -> None:
     pdf = tmp_path / "doc.dcm"
     if case == "not-image":
@@ -146,11 +146,14 @@ def test_transcode_bad_input_fails_cleanly(case: str, tmp_path: Path) -> None:
 
         write_atomic(create_pdf(b"%PDF-1.4\n%%EOF\n"), pdf)
     ct = str(sample_file("CT_small.dcm"))
+    cut = tmp_path / "cut.dcm"
+    cut.write_bytes(sample_file("CT_small.dcm").read_bytes()[:-5000])  # pixel data cut short
     args, code, message = {
         "to": ([ct, "--to", "jpeg-xl"], 2, "Invalid value for '--to'"),
         "ratio": ([ct, "--to", "jpeg2000", "--ratio", "0"], 2, "below 1"),
         "not-image": ([str(pdf), "--to", "rle-lossless"], 1, "it is not an image"),
         "missing": ([str(tmp_path / "nope.dcm"), "--to", "none"], 2, "no such file"),
+        "truncated": ([str(cut), "--to", "jpeg-ls-lossless"], 1, "the file is cut short"),
     }[case]
     out = tmp_path / "out.dcm"
     proc = run_cli("transcode", args[0], str(out), *args[1:])

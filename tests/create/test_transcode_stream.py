@@ -247,3 +247,49 @@ def test_ctrl_c_mid_encoding_stops_everything_cleanly(tmp_path: Path) -> None:
     assert "Traceback" not in stderr and "Fatal Python error" not in stderr, stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.dcm"]  # no output, no temporary file
     assert not helpers()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_frame_progress_hears_of_every_frame_in_order(workers: int) -> None:
+    from dicomhelp.codecs import PixelFormat, encode_frames, frame_progress
+
+    frames = np.random.default_rng(2).integers(0, 4096, (9, 32, 32)).astype(np.uint16)
+    fmt = PixelFormat(32, 32, 1, 16, 12, 0, "MONOCHROME2")
+    heard: list[tuple[int, int]] = []
+    with frame_progress(lambda done, total: heard.append((done, total))):
+        list(encode_frames(frames, fmt, Compression("jpeg-ls-lossless", workers=workers)))
+    assert heard == [(i, 9) for i in range(1, 10)]
+    list(encode_frames(frames, fmt, Compression("jpeg-ls-lossless", workers=workers)))
+    assert len(heard) == 9  # outside the block nobody is told
+
+
+def _on_a_terminal(*args: str) -> str:
+    """What ``dicomhelp ARGS`` shows on a terminal (stdout and stderr together)."""
+    import pty
+    import sys
+
+    try:
+        pid, fd = pty.fork()
+    except OSError as exc:  # a container without pseudo-terminals
+        pytest.skip(f"no pseudo-terminal: {exc}")
+    if pid == 0:
+        os.execv(sys.executable, [sys.executable, "-m", "dicomhelp", *args])
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.waitpid(pid, 0)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_progress_bar_on_a_terminal_only(inputs: dict[str, Path], tmp_path: Path) -> None:
+    shown = _on_a_terminal("transcode", str(inputs["grey"]), str(tmp_path / "tty.dcm"), "--to", "jpeg2000-lossless")
+    assert "encoding frames" in shown and "wrote " in shown
+    piped = run_cli("transcode", str(inputs["grey"]), str(tmp_path / "pipe.dcm"), "--to", "jpeg2000-lossless")
+    assert piped.returncode == 0 and "encoding frames" not in piped.stderr + piped.stdout
+    assert (tmp_path / "tty.dcm").read_bytes() == (tmp_path / "pipe.dcm").read_bytes()

@@ -50,3 +50,25 @@ def print_json(data: Any) -> None:
 def warn(message: str) -> None:
     """One line on stderr, prefixed like every other dicomhelp diagnostic."""
     click.echo(f"dicomhelp: {message}", err=True)
+
+
+def progress_bar(label: str, *, disabled: bool = False) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
+    """``(update(done, total), stop)``: a rich progress bar on stderr when it is a terminal.
+
+    ``update`` is None when there is no terminal (or ``disabled``): nothing is
+    drawn into pipes and logs, and rich is not even imported.
+    """
+    if disabled or not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=True)
+    task = bar.add_task(label, total=None)
+    bar.start()
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return update, bar.stop

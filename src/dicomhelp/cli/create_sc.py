@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dicomhelp.cli.common import json_option, print_json, uid_options
+from dicomhelp.cli.common import json_option, print_json, progress_bar, uid_options
 
 COMPRESSIONS = ["none", "rle-lossless", "jpeg-ls-lossless", "jpeg-ls-near-lossless", "jpeg2000-lossless", "jpeg2000"]
 
@@ -65,7 +65,7 @@ def command(inputs: tuple[str, ...], sources: tuple[str, ...], output: str, comp
             patient_name: str | None, patient_id: str | None, uid_root: str | None, uid_seed: str | None,
             as_json: bool) -> None:
     """Create a Secondary Capture image from INPUTS (PNG, JPEG, TIFF or .npy)."""
-    from dicomhelp.codecs import Compression, write_with_pixels
+    from dicomhelp.codecs import Compression, frame_progress, write_with_pixels
     from dicomhelp.create.images import load_frames
     from dicomhelp.create.sc import SOP_CLASS_NAMES, SCOptions, build_sc_streamed
     from dicomhelp.create.sources import builder_for, is_image
@@ -83,16 +83,21 @@ def command(inputs: tuple[str, ...], sources: tuple[str, ...], output: str, comp
     if sources and not any(is_image(d) for d in builder.study.source):
         raise InputError("the source has no images to derive a Secondary Capture from", source=", ".join(sources),
                          hint="give image files (CT, MR, ...) as --source, not SR or PDF objects")
+    progress, stop_progress = progress_bar("encoding frames", disabled=as_json)
     try:
-        # Lossless frames are encoded while the file is written (see codecs.PendingPixels).
-        ds, report, pending = build_sc_streamed(frames, builder=builder, options=options)
-    except InputError as exc:
-        if exc.source:
-            raise
-        # What is wrong with the pixels is wrong with the input files: name them.
-        named = ", ".join(inputs[:3]) + (f" (and {len(inputs) - 3} more)" if len(inputs) > 3 else "")
-        raise InputError(exc.message, source=named, hint=exc.hint) from None
-    write_with_pixels(ds, pending, output)
+        with frame_progress(progress):
+            try:
+                # Lossless frames are encoded while the file is written (see codecs.PendingPixels).
+                ds, report, pending = build_sc_streamed(frames, builder=builder, options=options)
+            except InputError as exc:
+                if exc.source:
+                    raise
+                # What is wrong with the pixels is wrong with the input files: name them.
+                named = ", ".join(inputs[:3]) + (f" (and {len(inputs) - 3} more)" if len(inputs) > 3 else "")
+                raise InputError(exc.message, source=named, hint=exc.hint) from None
+            write_with_pixels(ds, pending, output)
+    finally:
+        stop_progress()
     sop = SOP_CLASS_NAMES[str(ds.SOPClassUID)]
     if as_json:
         print_json({"output": output, "sop_class": sop, "sop_instance_uid": str(ds.SOPInstanceUID),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dicomhelp.cli.common import json_option, print_json, uid_options
+from dicomhelp.cli.common import json_option, print_json, progress_bar, uid_options
 from dicomhelp.cli.create_sc import COMPRESSIONS
 
 EPILOG = """\b
@@ -17,7 +17,13 @@ Examples:
 Lossless targets keep the pixels bit for bit and keep the SOP Instance UID.
 A lossy target is a new instance: new SOP Instance UID, Lossy Image
 Compression 01, ratio and method recorded, Image Type DERIVED, a reference to
-the uncompressed original (purpose 121320).
+the uncompressed original (purpose 121320). Frames are encoded on every core;
+on a terminal a progress bar shows them.
+
+\b
+Exit codes: 0 written; 1 the input cannot be transcoded (damaged, not an
+image, pixels the encoder refuses); 2 usage error (bad option, missing file);
+130 interrupted (nothing written).
 """
 
 
@@ -37,11 +43,12 @@ def command(input_file: str, output: str, target: str, ratio: float | None, psnr
             max_error: int | None, workers: int | None, uid_root: str | None, uid_seed: str | None,
             as_json: bool) -> None:
     """Re-encode the pixels of IN into another transfer syntax and write OUT."""
-    from dicomhelp.codecs import Compression, start_transcoding, transcode_file
+    from dicomhelp.codecs import Compression, frame_progress, start_transcoding, transcode_file
 
     compression = Compression(target, ratio=ratio, psnr=psnr, max_error=max_error, workers=workers)
     # Uncompressed frames start encoding on every core before pydicom is even imported.
     started = start_transcoding(input_file, compression)
+    progress, stop_progress = progress_bar("encoding frames", disabled=as_json)
     try:
         from dicomhelp.io import read_file
         from dicomhelp.uids import UIDPolicy
@@ -49,12 +56,14 @@ def command(input_file: str, output: str, target: str, ratio: float | None, psnr
         policy = UIDPolicy.from_env(root=uid_root, seed=uid_seed)
         header = read_file(input_file)
         old_uid = str(header.dataset.get("SOPInstanceUID", ""))
-        # Lossless targets are encoded while the output is written: no compressed copy in memory.
-        result = transcode_file(input_file, compression, header=header, stream=True, started=started,
-                                new_uid=lambda: policy.new("lossy", old_uid, compression.name, compression.ratio,
-                                                           compression.psnr, compression.max_error))
-        result.write(output)
+        with frame_progress(progress):
+            # Lossless targets are encoded while the output is written: no compressed copy in memory.
+            result = transcode_file(input_file, compression, header=header, stream=True, started=started,
+                                    new_uid=lambda: policy.new("lossy", old_uid, compression.name, compression.ratio,
+                                                               compression.psnr, compression.max_error))
+            result.write(output)
     finally:
+        stop_progress()
         if started is not None:
             started.close()
     if as_json:

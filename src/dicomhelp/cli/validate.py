@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
 
 import click
 
-from dicomhelp.cli.common import use_color
+from dicomhelp.cli.common import progress_bar, use_color
 
 EPILOG = """\b
 Examples:
@@ -48,7 +47,7 @@ def command(paths: tuple[str, ...], as_set: bool, with_tools: tuple[str, ...], s
     from dicomhelp.validate.report import file_summary, finding_line, render_summary
 
     options = ValidateOptions(with_dciodvfy="dciodvfy" in with_tools, info=show_info or as_json)
-    progress, done = _progress_bar(as_json or quiet)
+    progress, done = progress_bar("validating", disabled=as_json or quiet)
     try:
         run = validate_paths(paths, as_set=as_set, jobs=jobs or None, options=options, progress=progress)
     finally:
@@ -82,19 +81,3 @@ def _style(text: str, fg: str, color: bool, bold: bool = False) -> str:
     return click.style(text, fg=fg, bold=bold) if color else text
 
 
-def _progress_bar(disabled: bool) -> tuple[Any, Any]:
-    """A rich progress bar on stderr when it is a terminal (rich imported only then)."""
-    if disabled or not sys.stderr.isatty():
-        return None, lambda: None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    bar = Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   console=Console(stderr=True), transient=True)
-    task = bar.add_task("validate", total=None)
-    bar.start()
-
-    def update(n: int, total: int) -> None:
-        bar.update(task, completed=n, total=total)
-
-    return update, bar.stop
