@@ -177,3 +177,29 @@ def pydicom_test_files() -> list[Path]:
             if p.is_file() and p.suffix.lower() in (".dcm", "") and p.name not in ("README.txt",):
                 files.append(p)
     return files
+
+
+def on_a_terminal(*args: str, env: dict[str, str] | None = None) -> str:
+    """What ``dicomhelp ARGS`` shows on a terminal (stdout and stderr together); skips without one."""
+    import pty
+
+    import pytest
+
+    try:
+        pid, fd = pty.fork()
+    except OSError as exc:  # a container without pseudo-terminals
+        pytest.skip(f"no pseudo-terminal: {exc}")
+    if pid == 0:  # child: its output is the terminal
+        os.environ.update(env or {})
+        os.execv(sys.executable, [sys.executable, "-m", "dicomhelp", *args])
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:  # the terminal closed with the child
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.waitpid(pid, 0)
+    return b"".join(chunks).decode("utf-8", "replace")

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from dicomhelp.cli import main
-from support import assert_clean_failure, dciodvfy, dcmdump, dsrdump, pydicom_test_files, run_cli
+from support import assert_clean_failure, dciodvfy, dcmdump, dsrdump, on_a_terminal, pydicom_test_files, run_cli
 
 ALL_FILES = pydicom_test_files()
 # Files of the wheel that are damaged or not DICOM: the only ones where `dump` exits 1.
@@ -298,27 +298,8 @@ def test_help_does_not_import_pydicom() -> None:
 def test_colour_only_on_a_terminal(tmp_path: Path) -> None:
     proc = run_cli("dump", str(TEST_DIR / "CT_small.dcm"))
     assert "\x1b[" not in proc.stdout
-    import pty
-
-    try:
-        pid, fd = pty.fork()
-    except OSError as exc:  # a container without pseudo-terminals
-        pytest.skip(f"no pseudo-terminal: {exc}")
-    if pid == 0:  # child: stdout is a terminal
-        os.environ.pop("NO_COLOR", None)
-        os.execv(sys.executable, [sys.executable, "-m", "dicomhelp", "dump", "--filter", "PatientName",
-                                  str(TEST_DIR / "CT_small.dcm")])
-    chunks = []
-    while True:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.waitpid(pid, 0)
-    assert b"\x1b[" in b"".join(chunks)
+    shown = on_a_terminal("dump", "--filter", "PatientName", str(TEST_DIR / "CT_small.dcm"), env={"NO_COLOR": ""})
+    assert "\x1b[" in shown
 
 
 def test_dump_agrees_with_dcmdump_on_the_top_level_elements() -> None:

@@ -14,7 +14,7 @@ from dicomhelp.codecs import Compression, transcode_file
 from dicomhelp.create.sc import build_sc
 from dicomhelp.errors import InputError
 from dicomhelp.io import sample_file, write_atomic
-from support import dciodvfy, run_cli
+from support import dciodvfy, on_a_terminal, run_cli
 
 
 def _uid() -> str:
@@ -263,32 +263,8 @@ def test_frame_progress_hears_of_every_frame_in_order(workers: int) -> None:
     assert len(heard) == 9  # outside the block nobody is told
 
 
-def _on_a_terminal(*args: str) -> str:
-    """What ``dicomhelp ARGS`` shows on a terminal (stdout and stderr together)."""
-    import pty
-    import sys
-
-    try:
-        pid, fd = pty.fork()
-    except OSError as exc:  # a container without pseudo-terminals
-        pytest.skip(f"no pseudo-terminal: {exc}")
-    if pid == 0:
-        os.execv(sys.executable, [sys.executable, "-m", "dicomhelp", *args])
-    chunks = []
-    while True:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.waitpid(pid, 0)
-    return b"".join(chunks).decode("utf-8", "replace")
-
-
 def test_a_progress_bar_on_a_terminal_only(inputs: dict[str, Path], tmp_path: Path) -> None:
-    shown = _on_a_terminal("transcode", str(inputs["grey"]), str(tmp_path / "tty.dcm"), "--to", "jpeg2000-lossless")
+    shown = on_a_terminal("transcode", str(inputs["grey"]), str(tmp_path / "tty.dcm"), "--to", "jpeg2000-lossless")
     assert "encoding frames" in shown and "wrote " in shown
     piped = run_cli("transcode", str(inputs["grey"]), str(tmp_path / "pipe.dcm"), "--to", "jpeg2000-lossless")
     assert piped.returncode == 0 and "encoding frames" not in piped.stderr + piped.stdout
