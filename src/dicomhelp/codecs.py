@@ -445,6 +445,8 @@ def encode_frames(frames: np.ndarray, fmt: PixelFormat, compression: Compression
     if started is not None and started.serves(frames, fmt, compression):
         run = started.run
     else:
+        if started is not None:
+            started.close()  # encoding other frames: its helpers would only take cores from this one
         run = InOrder(_FrameEncoder(frames, fmt, compression), len(frames),
                       processes=_processes(compression, frames), slot=frame_bound(fmt))
     progress = _PROGRESS.get()
@@ -1030,6 +1032,8 @@ def transcode_file(path: str | os.PathLike[str], compression: Compression, *,
             frames = np.memmap(path, dtype=layout.dtype, mode="r", offset=info.offset, shape=layout.shape)
         return transcode(header.dataset, compression, new_uid=new_uid, source=name, frames=frames,
                          stream=stream, started=started)
+    if started is not None:
+        started.close()  # pydicom decodes these pixels: the scan's guess was wrong
     return transcode(read_file(path, pixels=True).dataset, compression, new_uid=new_uid, source=name,
                      stream=stream)
 

@@ -187,11 +187,13 @@ def test_a_started_encoding_for_other_frames_is_not_used(inputs: dict[str, Path]
     try:
         result = transcode_file(inputs["colour"], Compression("rle-lossless", workers=2), new_uid=_uid,
                                 stream=True, started=started)
+        helpers = list(started.run.helpers.values())
         result.write(tmp_path / "colour.dcm")
         assert not started.run.iterated
+        # stopped as soon as it was known to be of no use: its helpers took no cores from the real work
+        assert not started.run.helpers and all(p.exitcode is not None for p in helpers)
     finally:
         started.close()
-    assert not started.run.helpers  # closed: no helper process left behind
     np.testing.assert_array_equal(dcmread(tmp_path / "colour.dcm").pixel_array, dcmread(inputs["colour"]).pixel_array)
 
 
