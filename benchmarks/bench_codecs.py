@@ -32,8 +32,10 @@ busy from start to end:
 - ``dicomhelp transcode`` scans the header without pydicom and forks the
   helpers before importing it (``codecs.start_transcoding``): importing
   pydicom takes ~0.1 s of one core, during which the helpers already encode;
-- the CLI keeps numpy's OpenBLAS to one thread: its spinning threads took
-  ~0.1 s of CPU at every start;
+- the CLI keeps numpy's OpenBLAS to one thread (its spinning threads took
+  ~0.1 s of CPU at every start) and has glibc keep freed frame-sized buffers
+  for reuse (mapping and unmapping them cost 130,000 page faults, ~0.15 s of
+  system time, in a JPEG-LS run of this file; now 25,000);
 - the input is memory-mapped (the encoders read the page cache directly);
   lossless frames are written into the output as they come back
   (``codecs.PendingPixels``), so writing overlaps encoding and the compressed
