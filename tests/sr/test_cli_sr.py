@@ -144,3 +144,17 @@ def test_sr_to_spec_round_trip_through_the_cli(study: Path, study_uids: list[str
     assert load_sr_spec(back) == load_sr_spec(spec)
     as_json = run_cli("sr", str(out), "--to-spec", "--json")
     assert load_sr_spec(json.loads(as_json.stdout)) == load_sr_spec(spec)
+
+
+def test_sr_to_spec_remarks_name_the_report_they_are_about(tmp_path: Path) -> None:
+    import shutil
+
+    from dicomhelp.io import sample_file
+
+    first, second = tmp_path / "a.dcm", tmp_path / "b.dcm"
+    shutil.copy(sample_file("test-SR.dcm"), first)  # not a TID 1500 report: the reader remarks on it
+    shutil.copy(sample_file("test-SR.dcm"), second)
+    proc = run_cli("sr", str(first), str(second), "--to-spec")
+    remarks = [line for line in proc.stderr.splitlines() if " at 1" in line]
+    assert remarks and all(line.startswith((f"dicomhelp: {first}: ", f"dicomhelp: {second}: ")) for line in remarks)
+    assert {line.split(": ")[1] for line in remarks} == {str(first), str(second)}

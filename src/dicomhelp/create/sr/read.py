@@ -479,9 +479,9 @@ def spec_lines(ds: Dataset, *, as_json: bool = False, file: str | None = None) -
     from dicomhelp.cli.common import warn
 
     result = read_sr(ds, file=file)
-    for note in result.notes:
+    for note in result.notes:  # named by file: several reports may be converted in one run
         where = f" at {note.sr_position}" if note.sr_position else ""
-        warn(f"{note.severity.value}{where}: {note.message}")
+        warn(f"{file + ': ' if file else ''}{note.severity.value}{where}: {note.message}")
     if as_json:
         return [json.dumps(result.data, indent=2, ensure_ascii=False)]
     header = f"# spec read from {file} (dicomhelp sr --to-spec); build with: dicomhelp create sr SPEC --source DIR -o OUT.dcm"
