@@ -246,6 +246,16 @@ def test_placeholder_pdf_is_well_formed() -> None:
         assert data[int(off):].startswith(f"{n} 0 obj".encode())
 
 
+def test_a_warning_many_files_share_is_one_line(tmp_path: Path) -> None:
+    make_sample_study(tmp_path / "ct", slices=5)
+    proc = run_cli("anonymize", str(tmp_path / "ct"), str(tmp_path / "a"), "--secret", SECRET)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if "Burned In Annotation is absent" in line]
+    assert len(lines) == 1 and lines[0].startswith("dicomhelp: warning: 5 files (")
+    as_json = run_cli("anonymize", str(tmp_path / "ct"), str(tmp_path / "b"), "--secret", SECRET, "--json")
+    assert sum(bool(r["warnings"]) for r in json.loads(as_json.stdout)) == 5  # JSON still says it of each
+
+
 def test_mapping_only_when_asked_and_burned_in_warning(tmp_path: Path) -> None:
     import pydicom.data
 

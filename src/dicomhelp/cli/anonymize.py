@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sys
+import itertools
 from pathlib import Path
+from typing import Any
 
 import click
 
-from dicomhelp.cli.common import json_option, print_json, warn
+from dicomhelp.cli.common import json_option, print_json, progress_bar, warn
 
 EPILOG = """\b
 Examples:
@@ -132,13 +133,17 @@ def command(source: Path, output: Path, named_options: tuple[str, ...], no_clean
         for index in sorted(p for p in source.rglob("*") if p.name.upper() == "DICOMDIR"):
             warn(f"{index}: DICOMDIR not copied (it names the patient and indexes the original files); "
                  "build a new one for the output")
-    results = an.run_jobs(jobs_list, settings, workers=jobs, progress=_progress(len(jobs_list), as_json))
+    update, stop_progress = progress_bar("de-identifying", disabled=as_json or len(jobs_list) < 10)
+    counted = itertools.count(1)
+    try:
+        results = an.run_jobs(jobs_list, settings, workers=jobs,
+                              progress=None if update is None else lambda _: update(next(counted), len(jobs_list)))
+    finally:
+        stop_progress()
     failed = [r for r in results if r.error]
-    for r in results:
-        if r.error:
-            warn(f"error: {r.error}")
-        for w in r.warnings:
-            warn(f"warning: {r.source}: {w}")
+    for r in failed:
+        warn(f"error: {r.error}")
+    _warn_grouped(results)
     if mapping is not None:
         an.write_mapping(results, mapping)
     if as_json:
@@ -152,14 +157,18 @@ def command(source: Path, output: Path, named_options: tuple[str, ...], no_clean
         raise click.exceptions.Exit(1)
 
 
-def _progress(total: int, quiet: bool):  # type: ignore[no-untyped-def]
-    """A counter on stderr when it is a terminal and there is more than a handful of files."""
-    if quiet or total < 10 or not sys.stderr.isatty():
-        return None
-    done = [0]
+def _warn_grouped(results: list[Any]) -> None:
+    """Each warning once per file, or, when many files share it, once with their count and a few names.
 
-    def tick(_outcome: object) -> None:
-        done[0] += 1
-        click.echo(f"\r{done[0]}/{total} files", nl=done[0] == total, err=True)
-
-    return tick
+    A series of 500 slices without Burned In Annotation is one line, not 500 (``--json`` lists each).
+    """
+    by_message: dict[str, list[str]] = {}
+    for r in results:
+        for w in r.warnings:
+            by_message.setdefault(w, []).append(r.source)
+    for message, sources in by_message.items():
+        if len(sources) <= 3:
+            for source in sources:
+                warn(f"warning: {source}: {message}")
+        else:
+            warn(f"warning: {len(sources)} files ({', '.join(sources[:3])}, ...): {message}")
