@@ -299,7 +299,7 @@ class _FrameEncoder:
         import numpy as np
 
         frame = _clear_high_bits(np.ascontiguousarray(self.frames[index]), self.fmt.bits_stored)
-        with _ctrl_c_held():
+        with _interrupts_held():
             data = self.codec(frame)
             if not self.compression.syntax.lossy:
                 return data, (0.0, 0)
@@ -356,12 +356,12 @@ def _fits_signed(frame: np.ndarray, bits_stored: int) -> bool:
 
 
 @contextmanager
-def _ctrl_c_held() -> Iterator[None]:
-    """Hold Ctrl-C back while a codec runs; it takes effect once the frame is done.
+def _interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C (and SIGTERM) back while a codec runs; they take effect once the frame is done.
 
-    openjpeg reads and writes through Python callbacks, and a KeyboardInterrupt
-    raised inside one crashes the process (segmentation fault): no clean-up,
-    the temporary output file left behind.
+    openjpeg reads and writes through Python callbacks, and an exception
+    raised inside one by a signal handler crashes the process (segmentation
+    fault): no clean-up, the temporary output file left behind.
     """
     import signal
     import threading
@@ -369,7 +369,7 @@ def _ctrl_c_held() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         yield
     finally:

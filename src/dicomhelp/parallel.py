@@ -124,7 +124,10 @@ def _helper(conn: Any, counter: Any, plan: list[tuple[int, int]], job: Job, slot
     """
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle: it stops the helpers
+    # Ctrl-C and SIGTERM are the caller's to handle (it stops the helpers); one meant for the whole
+    # process group ends a helper quietly, holding nothing to clean up.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     while os.getppid() == caller and (k := _take(counter, len(plan))) is not None:
         start, stop = plan[k]
         try:

@@ -215,8 +215,9 @@ def test_the_header_scan_starts_nothing_it_cannot_map(inputs: dict[str, Path], t
     assert start_transcoding(inputs["grey"], Compression("rle-lossless")) is None  # small: one process
 
 
-def test_ctrl_c_mid_encoding_stops_everything_cleanly(tmp_path: Path) -> None:
-    """Interrupted while this process and its helpers encode: exit 130, no file, no process left.
+@pytest.mark.parametrize("signal_name,code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_ctrl_c_mid_encoding_stops_everything_cleanly(signal_name: str, code: int, tmp_path: Path) -> None:
+    """Interrupted while this process and its helpers encode: exit 130 (143 for SIGTERM), no file, no process left.
 
     JPEG 2000: slow enough to be caught mid-frame, and the codec that crashed on it.
     """
@@ -243,9 +244,9 @@ def test_ctrl_c_mid_encoding_stops_everything_cleanly(tmp_path: Path) -> None:
         time.sleep(0.005)
     assert proc.poll() is None and helpers(), "finished before it could be interrupted"
     time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(getattr(signal, signal_name))
     _stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == code, stderr
     assert "Traceback" not in stderr and "Fatal Python error" not in stderr, stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.dcm"]  # no output, no temporary file
     assert not helpers()

@@ -113,11 +113,26 @@ def _tune_process() -> None:
     mallopt(m_trim_threshold, 64 * 1024 * 1024)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the command is, so that its clean-up runs (no temporary file left)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map every error onto the exit-code table."""
+    import signal
+
     _tune_process()
+    # A service manager or `timeout` stops a command like Ctrl-C does, not mid-write.
+    on_sigterm = signal.signal(signal.SIGTERM, _terminate)
     try:
         code = cli.main(args=argv, prog_name="dicomhelp", standalone_mode=False)
+    except Terminated:
+        click.echo("dicomhelp: terminated", err=True)
+        code = 143
     except click.exceptions.Abort:
         click.echo("dicomhelp: aborted", err=True)
         code = 130
@@ -145,4 +160,6 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         code = EXIT_INTERNAL
+    finally:
+        signal.signal(signal.SIGTERM, on_sigterm)
     sys.exit(code if isinstance(code, int) else 0)
