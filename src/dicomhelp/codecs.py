@@ -514,13 +514,15 @@ def start_transcoding(path: str | os.PathLike[str], compression: Compression) ->
     the pixels and their layout, and the helpers start encoding the mapped file
     while the caller imports pydicom, reads the header and builds the output.
     None when that does not apply (compressed, big endian, colour to convert,
-    one process, anything odd): :func:`transcode_file` then encodes as usual.
+    one process, anything odd) or gains nothing (nothing to encode; a lossy
+    target, which pydicom's encoder writes: each helper would import it):
+    :func:`transcode_file` then encodes as usual.
     """
     import numpy as np
 
     from dicomhelp.io import scan_file
 
-    if compression.name == "none":
+    if compression.name == "none" or compression.syntax.lossy:
         return None
     try:
         scan = scan_file(path, capture=_LAYOUT_ATTRIBUTES)
