@@ -90,7 +90,7 @@ def cli() -> None:
 
 
 def _tune_process() -> None:
-    """Settings for a short-lived process that works on big pixel buffers, made before any import.
+    """Settings for a short-lived process that works on big pixel buffers, made before numpy is imported.
 
     numpy's OpenBLAS starts a spinning thread per core at import: ~0.1 s of CPU
     that the encoder processes need, for linear algebra no command does (the

@@ -23,7 +23,7 @@ on a terminal a progress bar shows them.
 \b
 Exit codes: 0 written; 1 the input cannot be transcoded (damaged, not an
 image, pixels the encoder refuses); 2 usage error (bad option, missing file);
-130 interrupted (nothing written).
+130 interrupted by Ctrl-C, 143 stopped by SIGTERM (nothing written either way).
 """
 
 
