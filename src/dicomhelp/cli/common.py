@@ -72,3 +72,13 @@ def progress_bar(label: str, *, disabled: bool = False) -> tuple[Callable[[int, 
         bar.update(task, completed=done, total=total)
 
     return update, bar.stop
+
+
+def spec_error_in_file(exc: Exception, spec: str) -> Exception:
+    """Name the spec file too, as ``create sr`` does: the path inside it alone may be ambiguous."""
+    from dicomhelp.errors import SpecError
+
+    assert isinstance(exc, SpecError)
+    if exc.source == spec or (exc.source or "").startswith(f"{spec}:"):
+        return exc
+    return SpecError(exc.message, source=f"{spec}: {exc.source}", hint=exc.hint)

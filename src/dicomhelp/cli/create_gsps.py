@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dicomhelp.cli.common import json_option, print_json, uid_options
+from dicomhelp.cli.common import json_option, print_json, spec_error_in_file, uid_options
 
 EPILOG = """\b
 Example:
@@ -39,7 +39,7 @@ def command(spec: str, source: str, out: str, uid_root: str | None, uid_seed: st
     try:
         path = create_gsps(spec, source, out, uid_policy=UIDPolicy.from_env(uid_root, uid_seed))
     except SpecError as exc:
-        raise _in_file(exc, spec) from None
+        raise spec_error_in_file(exc, spec) from None
     ds = dcmread(path, stop_before_pixels=True)
     images = sum(len(s.ReferencedImageSequence) for s in ds.ReferencedSeriesSequence)
     annotations = len(ds.get("GraphicAnnotationSequence", []))
@@ -51,12 +51,3 @@ def command(spec: str, source: str, out: str, uid_root: str | None, uid_seed: st
     else:
         click.echo(f"wrote {path}: presentation state for {images} image(s), {annotations} annotation(s)")
 
-
-def _in_file(exc: Exception, spec: str) -> Exception:
-    """Name the spec file too, as ``create sr`` does: the path inside it alone may be ambiguous."""
-    from dicomhelp.errors import SpecError
-
-    assert isinstance(exc, SpecError)
-    if exc.source == spec or (exc.source or "").startswith(f"{spec}:"):
-        return exc
-    return SpecError(exc.message, source=f"{spec}: {exc.source}", hint=exc.hint)

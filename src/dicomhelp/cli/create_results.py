@@ -39,7 +39,7 @@ JSON Schema: dicomhelp schema results.
 def command(spec: str, source: str, out: str | None, dry_run: bool, with_source: bool, force: bool,
             no_validate: bool, uid_root: str | None, uid_seed: str | None, as_json: bool) -> None:
     """Create SR, GSPS, SC and PDF objects for a study from one SPEC, as one importable folder."""
-    from dicomhelp.cli.create_gsps import _in_file
+    from dicomhelp.cli.common import spec_error_in_file
     from dicomhelp.create.results import create_results, summary_lines
     from dicomhelp.errors import InputError, SpecError, UsageError
     from dicomhelp.uids import UIDPolicy
@@ -52,7 +52,7 @@ def command(spec: str, source: str, out: str | None, dry_run: bool, with_source:
                                          uid_policy=UIDPolicy.from_env(uid_root, uid_seed),
                                          with_source=with_source, force=force)
     except SpecError as exc:
-        raise _in_file(exc, spec) from None
+        raise spec_error_in_file(exc, spec) from None
     data = {"dry_run": dry_run, "device_uid": result.device_uid, "objects": result.summary()}
     summary = None
     errors = 0

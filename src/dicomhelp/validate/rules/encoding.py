@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from dicomhelp.validate.findings import Finding, error, warning
 
 if TYPE_CHECKING:
-    from dicomhelp.validate.engine import Context
+    from dicomhelp.validate.context import Context
 
 META_REF = "PS3.10 7.1"
 TS_REF = "PS3.5 10 and Annex A"

@@ -24,7 +24,7 @@ from dicomhelp.validate.rules.conditions import condition_for
 if TYPE_CHECKING:
     from pydicom import Dataset
 
-    from dicomhelp.validate.engine import Context
+    from dicomhelp.validate.context import Context
 
 TYPES_REF = "PS3.5 7.4"
 _STRENGTH = {"3": 0, "2C": 1, "1C": 2, "2": 3, "1": 4}

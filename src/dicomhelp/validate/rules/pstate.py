@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from dicomhelp.validate.findings import Finding, error
 
 if TYPE_CHECKING:
-    from dicomhelp.validate.engine import Context
+    from dicomhelp.validate.context import Context
 
 PS_CLASSES_PREFIX = "1.2.840.10008.5.1.4.1.1.11."
 # Sequences whose items name the images they apply to (PS3.3 C.10.4, C.10.5, C.11.8, C.11.1).

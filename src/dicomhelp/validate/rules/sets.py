@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from dicomhelp.validate.findings import Finding, error, warning
 
 if TYPE_CHECKING:
-    from dicomhelp.validate.engine import Context
+    from dicomhelp.validate.context import Context
     from dicomhelp.validate.report import FileReport
 
 PATIENT_KEYS = ("PatientName", "PatientID", "PatientBirthDate", "PatientSex")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from dicomhelp.validate.findings import Finding, error
 
 if TYPE_CHECKING:
-    from dicomhelp.validate.engine import Context
+    from dicomhelp.validate.context import Context
 
 SR_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
 CONTENT_REF = "PS3.3 C.17.3"

@@ -19,7 +19,7 @@ from dicomhelp.validate.findings import Finding, error, info, warning
 if TYPE_CHECKING:
     from pydicom import Dataset
 
-    from dicomhelp.validate.engine import Context
+    from dicomhelp.validate.context import Context
 
 VR_REF = "PS3.5 6.2 Table 6.2-1"
 VM_REF = "PS3.5 6.4; PS3.6"
