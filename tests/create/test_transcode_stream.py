@@ -126,7 +126,7 @@ def test_big_pixel_data_is_written_as_pydicom_would(case: str, monkeypatch: pyte
     """write_atomic writes big Pixel Data from its own bytes (no copies): the file is byte-identical."""
     import io as _io
 
-    from dicomhelp import io as dio
+    from dicomhelp.io import write as dio
 
     monkeypatch.setattr(dio, "DIRECT_PIXEL_DATA_BYTES", 16)  # the wheel's files are small
     rng = np.random.default_rng(12)

@@ -87,7 +87,7 @@ class PendingPixels:
 
 def write_with_pixels(ds: Dataset, pending: PendingPixels | None, path: str | os.PathLike[str]) -> None:
     """Write ``ds`` atomically, streaming ``pending`` frames into it when given."""
-    from dicomhelp.io import write_atomic
+    from dicomhelp.io.write import write_atomic
 
     if pending is None:
         write_atomic(ds, path)

@@ -332,7 +332,7 @@ def start_transcoding(path: str | os.PathLike[str], compression: Compression) ->
     """
     import numpy as np
 
-    from dicomhelp.io import scan_file
+    from dicomhelp.io.scan import scan_file
 
     if compression.name == "none" or compression.syntax.lossy:
         return None

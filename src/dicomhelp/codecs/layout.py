@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import numpy as np
     from pydicom import Dataset
 
-    from dicomhelp.io import ScanResult
+    from dicomhelp.io.scan import ScanResult
 
 
 def decode_frames(ds: Dataset, source: str = "input") -> np.ndarray:

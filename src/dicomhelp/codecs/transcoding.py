@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import numpy as np
     from pydicom import Dataset
 
-    from dicomhelp.io import DicomFile
+    from dicomhelp.io.read import DicomFile
 
 
 @dataclass
@@ -53,7 +53,7 @@ def transcode_file(path: str | os.PathLike[str], compression: Compression, *,
     """
     import numpy as np
 
-    from dicomhelp.io import read_file
+    from dicomhelp.io.read import read_file
 
     name = str(path)
     header = header if header is not None else read_file(path)
