@@ -260,7 +260,10 @@ def describe(entry: Entry, dfile: DicomFile) -> None:
         from dicomhelp.display.pipeline import is_colour
 
         entry.colour = is_colour(ds)
-    entry.kind = kind_of(entry.sop_class, has_pixels=dfile.pixel is not None and entry.rows > 0)
+    if dfile.pixel is None and dfile.damaged:  # cut short inside the pixel data: still an image, not shown
+        entry.rows, entry.columns = _int(ds, "Rows"), _int(ds, "Columns")
+        entry.frames = max(_int(ds, "NumberOfFrames", 1), 1) if entry.rows else 0
+    entry.kind = kind_of(entry.sop_class, has_pixels=(dfile.pixel is not None or dfile.damaged) and entry.rows > 0)
     entry.references = sorted(referenced_instances(ds))
 
 

@@ -258,7 +258,11 @@ def image_view(index: FolderIndex, entry: Entry, ds: Dataset | None, *, frame: i
         view.low, view.high = value_range(ds)
         ps_ds = read_file(index.path_of(ps)).dataset if ps is not None else None
         try:
-            view.center, view.width = window_of(ds, ps_ds, index.path_of(entry), view.frame)
+            view.center, view.width, low, high = window_of(ds, ps_ds, index.path_of(entry), view.frame)
+            # The sliders span what this frame holds (and the window), not all 65536 stored values.
+            margin = max((high - low) * 0.25, 16.0)
+            view.low = max(view.low, min(low - margin, view.center - view.width / 2))
+            view.high = min(view.high, max(high + margin, view.center + view.width / 2))
         except DicomHelpError as exc:
             view.error = exc.message
             view.center, view.width = default_window(ds)
@@ -277,16 +281,21 @@ def image_view(index: FolderIndex, entry: Entry, ds: Dataset | None, *, frame: i
     return view
 
 
-def window_of(image: Dataset, ps: Dataset | None, source: Any, frame: int) -> tuple[float, float]:
-    """Where the window controls start: the state's or the image's window, else the frame's full range."""
+def window_of(image: Dataset, ps: Dataset | None, source: Any, frame: int) -> tuple[float, float, float, float]:
+    """(center, width, lowest, highest value of the frame): where the window controls start and end.
+
+    The state's or the image's window when there is one, else the frame's full range.
+    """
     from dicomhelp.display.pipeline import _voi_item, default_window, frame_pixels, modality
 
-    item = _voi_item(ps, image, frame)
-    if item is not None and "WindowCenter" in item and "WindowWidth" in item:
-        return default_window(item)
     values = modality(frame_pixels(image, frame, source=source), image, ps)
     low, high = float(values.min()), float(values.max())
-    return (low + high + 1) / 2, max(high - low + 1, 1.0)
+    item = _voi_item(ps, image, frame)
+    if item is not None and "WindowCenter" in item and "WindowWidth" in item:
+        center, width = default_window(item)
+    else:
+        center, width = (low + high + 1) / 2, max(high - low + 1, 1.0)
+    return center, width, low, high
 
 
 def _multi(ds: Dataset, keyword: str) -> list[Any]:
