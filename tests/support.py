@@ -46,6 +46,27 @@ def pixelmed_jar() -> Path:
     raise AssertionError("unreachable")
 
 
+def chromium() -> str:
+    """Debian's Chromium for the browser tests (driven by Playwright through its executable path)."""
+    found = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        found = None
+    if found:
+        return found
+    message = "Chromium (apt-get install chromium) or Playwright (the test extra) is not installed"
+    if REQUIRE:
+        pytest.fail(message)
+    pytest.skip(message)
+    raise AssertionError("unreachable")
+
+
+# Headless Chromium that never reaches out (no updates, sync, first-run pages); as root it needs --no-sandbox.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-default-apps"]
+
+
 @dataclass
 class Verdict:
     tool: str

@@ -135,8 +135,9 @@
   const filter = $("#tree-filter");
   if (filter && tree) {
     const rows = $$(".row", tree);
-    const text = rows.map((r) => [r.dataset.kw, r.dataset.name, r.dataset.tag, r.dataset.tag.replace(/[(), ]/g, ""),
+    const text = rows.map((r) => [r.dataset.kw, r.dataset.name, r.dataset.tag,
       ($(".val", r) || {}).textContent || ""].join(" ").toLowerCase());
+    const hexes = rows.map((r) => r.dataset.tag.replace(/[(), ]/g, "").toLowerCase());
     let timer = null;
     filter.addEventListener("input", () => {
       clearTimeout(timer);
@@ -152,8 +153,11 @@
       }
       tree.classList.add("filtered");
       let count = 0;
+      // Tags match in any spelling, as dump --filter takes them: 0018,0050 (0018,0050) 00180050.
+      const hex = needle.replace(/[(), ]/g, "");
+      const tagLike = hex.length >= 4 && /^[0-9a-f(), ]+$/.test(needle);
       rows.forEach((row, i) => {
-        if (!text[i].includes(needle)) return;
+        if (!text[i].includes(needle) && !(tagLike && hexes[i].includes(hex))) return;
         count += 1;
         row.classList.add("keep");
         const own = row.parentElement.tagName === "SUMMARY" ? row.parentElement.parentElement : null;
@@ -199,6 +203,7 @@
     function go(n) { state.n = Math.min(Math.max(n, 1), frames); soon(); }
 
     frame.addEventListener("load", () => { error.hidden = true; viewer.dataset.loaded = frame.src; });
+    if (frame.complete && frame.naturalWidth > 0) viewer.dataset.loaded = frame.src;  // loaded before this ran
     frame.addEventListener("error", () => {
       error.hidden = false;
       error.textContent = "this frame cannot be shown";
