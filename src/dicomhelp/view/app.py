@@ -194,7 +194,9 @@ class _Views:
         from starlette.responses import HTMLResponse, RedirectResponse
 
         if self.index.single_file:
-            return RedirectResponse(self.links.instance(self.index.entries[0]), status_code=302)
+            # The query (the token) goes along, for clients that do not keep the cookie.
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse(self.links.instance(self.index.entries[0]) + query, status_code=302)
         return HTMLResponse(render_folder(self.index, self.links))
 
     async def instance(self, request: Request) -> Response:
