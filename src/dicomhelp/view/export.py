@@ -103,11 +103,15 @@ class ExportLinks(Links):
         return None
 
 
-def export_site(index: FolderIndex, out: str | os.PathLike[str], *,
+def export_site(index: FolderIndex, out: str | os.PathLike[str], *, replace: bool = False,
                 progress: Callable[[int, int], None] | None = None) -> Written:
-    """Write the site for ``index`` into the folder ``out`` (which must not exist, or be empty)."""
+    """Write the site for ``index`` into the folder ``out`` (which must not exist, or be empty).
+
+    ``replace``: an earlier export at ``out`` (the tour's) is replaced once the new one is complete.
+    """
     target = Path(out)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    previous = replace and (target / "index.html").is_file() and (target / "static" / "view.js").is_file()
+    if target.exists() and not previous and (not target.is_dir() or any(target.iterdir())):
         raise UsageError("already exists and is not an empty folder", source=str(target),
                          hint="name a new folder for the export")
     if target.resolve().is_relative_to(index.root) and not index.single_file:
@@ -117,9 +121,16 @@ def export_site(index: FolderIndex, out: str | os.PathLike[str], *,
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         written = _write(index, work, progress)
-        if target.exists():
-            target.rmdir()
-        work.rename(target)
+        if previous:
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+            work.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            if target.exists():
+                target.rmdir()
+            work.rename(target)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

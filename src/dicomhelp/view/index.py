@@ -177,13 +177,16 @@ def build_index(path: str | os.PathLike[str], *, validate: bool = True, jobs: in
     if not given.exists():
         raise UsageError("no such file or folder", source=str(given), hint="check the path")
     single = not given.is_dir()
-    root = (given.parent if single else given).resolve()
+    # A single file named through a symlink is served from where it really is.
+    root = given.resolve().parent if single else given.resolve()
     files = [given.resolve()] if single else [p for p in iter_files([given]) if _inside(p, root)]
     entries: list[Entry] = []
     datasets: dict[str, Dataset] = {}
+    base = Path(os.path.abspath(given.parent if single else given))  # the walk's spelling of the root
     with quiet_pydicom():
         for number, file in enumerate(files):
-            entry, ds = _entry(file, root, f"f{number:04d}")
+            rel = Path(os.path.abspath(file)).relative_to(base) if not single else Path(file.name)
+            entry, ds = _entry(root / rel, rel.as_posix(), f"f{number:04d}")
             entries.append(entry)
             if ds is not None and entry.kind == "dicomdir":
                 datasets[entry.rel] = ds
@@ -226,10 +229,10 @@ def _int(ds: Any, keyword: str, default: int = 0) -> int:
         return default
 
 
-def _entry(file: Path, root: Path, entry_id: str) -> tuple[Entry, Dataset | None]:
+def _entry(file: Path, rel: str, entry_id: str) -> tuple[Entry, Dataset | None]:
     from dicomhelp.io import read_file
 
-    entry = Entry(id=entry_id, rel=file.relative_to(root).as_posix())
+    entry = Entry(id=entry_id, rel=rel)
     try:
         dfile = read_file(file)
     except DicomHelpError as exc:
