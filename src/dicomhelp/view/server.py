@@ -42,6 +42,31 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
+def warm_up(index: FolderIndex) -> None:
+    """Render one page and one frame before the URL is printed.
+
+    The first page otherwise pays for the imports (validation rules, the knowledge index,
+    pydicom's pixel handlers, PNG) and the template compilation: ~0.5 s of the user's first click.
+    """
+    from dicomhelp.errors import DicomHelpError
+    from dicomhelp.view.frames import frame_png
+    from dicomhelp.view.html import Links, render_folder, render_instance
+    from dicomhelp.view.pages import instance_page
+
+    links = Links()
+    render_folder(index, links)
+    one_of_each: dict[str, object] = {}
+    for entry in index.readable:  # one instance of each SOP class: its IOD's tables are loaded too
+        one_of_each.setdefault(entry.sop_class, entry)
+    for entry in list(one_of_each.values())[:6]:
+        try:
+            render_instance(instance_page(index, entry), links)  # type: ignore[arg-type]
+            if entry.kind == "image":  # type: ignore[attr-defined]
+                frame_png(index, entry, 1)  # type: ignore[arg-type]
+        except DicomHelpError:
+            pass
+
+
 def serve(index: FolderIndex, *, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
           on_ready: Callable[[Listening], None] | None = None) -> None:
     """Serve ``index`` until interrupted (Ctrl-C raises KeyboardInterrupt after a clean shutdown)."""
@@ -50,6 +75,7 @@ def serve(index: FolderIndex, *, host: str = "127.0.0.1", port: int = 0, token: 
     from dicomhelp.view.app import create_app, new_token
 
     sock = bind(host, port)
+    warm_up(index)
     listening = Listening(host, sock.getsockname()[1], token or new_token(), sock)
     app = create_app(index, token=listening.token, cookie=f"dicomhelp-{listening.port}")
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False)
