@@ -58,7 +58,6 @@ def test_colour_frames_come_as_8_bit_rgb() -> None:
 
 
 def test_layers_drawn_one_at_a_time_add_up_to_render(study: Path, tmp_path: Path) -> None:
-    from PIL import Image
 
     ps = dcmread(create_gsps(full_spec(), study, tmp_path / "ps.dcm"))
     image = dcmread(study / "CT0001.dcm")

@@ -7,10 +7,8 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import pytest
 
 from support import assert_clean_failure, run_cli
 from view.conftest import ViewData

@@ -23,7 +23,6 @@ from dicomhelp.view.index import Entry, FolderIndex
 from dicomhelp.view.pages import explanation, instance_page
 
 if TYPE_CHECKING:
-    from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
 

@@ -211,15 +211,9 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def _text(ds: Any, keyword: str) -> str:
-    try:
-        value = ds.get(keyword)
-    except Exception:  # noqa: BLE001 - an undecodable value reads as absent
-        return ""
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
-        return "\\".join(str(v) for v in value)
-    return str(value).strip()
+    from dicomhelp.inspect.srview import element_text
+
+    return element_text(ds, keyword)
 
 
 def _int(ds: Any, keyword: str, default: int = 0) -> int:
