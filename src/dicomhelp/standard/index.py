@@ -20,8 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SCHEMA = 7  # bump when the sections or the records change
+SCHEMA = 8  # bump when the sections or the records change
 SOURCES = ("pydicom", "highdicom", "dicom_standard")
+# dicomhelp's own data files compiled into the index (a regenerated one must rebuild it).
+DATA_FILES = ("ps316_usage.json", "templates.json")
 
 
 def cache_dir() -> Path:
@@ -54,6 +56,13 @@ def fingerprint() -> str:
         prefix = name.replace("_", "-").lower()
         dists = sorted(p.name for p in _dist_infos(site) if p.name.lower().replace("_", "-").startswith(prefix + "-"))
         parts.append(f"{name}={origin}:{origin.stat().st_mtime_ns}:{','.join(dists)}")
+    data = Path(__file__).resolve().parent.parent / "data" / "standard"
+    for name in DATA_FILES:
+        try:
+            stat = (data / name).stat()
+            parts.append(f"{name}={stat.st_size}:{stat.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{name}=absent")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
