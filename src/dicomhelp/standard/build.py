@@ -342,8 +342,30 @@ def _template_uses(out: Sections, usage: dict[str, Any]) -> None:
             if scheme not in known:
                 out["code_value"][value] = (*known, scheme)
     out["cid_use"] = {k: tuple(dict.fromkeys(v)) for k, v in cid_uses.items()}
+    # Context groups the templates name that pydicom has no entry for (CID 5000 Language, 5001 Country:
+    # defined by reference to RFC 5646 / ISO 3166, so no code list): known by number and name, no members.
+    groups = usage["context_groups"]
+    for cid, uses in cid_uses.items():
+        if cid in out["cid"]:
+            continue
+        meta = groups.get(cid, {})
+        name = camel_words(meta["name"]) if meta.get("name") else _cid_name_in_rows(written, int(cid))
+        out["cid"][cid] = CIDInfo(int(cid), name, (), None, meta.get("extensible"), meta.get("version"),
+                                  meta.get("uid"))
+        out["cid_name"][cid] = name
     out["tid_name"] = names
     out["meta"]["ps316_usage"] = usage["source"]
+
+
+def _cid_name_in_rows(written: dict[str, Any], number: int) -> str:
+    """The name a hand-written row gives a context group ("DCID 5000 Language" -> "Language")."""
+    for t in written["templates"]:
+        for r in t["rows"]:
+            for text in (r[4], r[8]):
+                m = re.search(rf"\bCID\s+{number}\s+([^;,(]+)", text or "")
+                if m:
+                    return m.group(1).strip()
+    return f"CID {number}"
 
 
 def _handwritten(written: dict[str, Any], number: int) -> bool:

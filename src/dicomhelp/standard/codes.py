@@ -173,6 +173,28 @@ def private_code_answer(k: Knowledge, scheme: str, value: str) -> dict[str, Any]
     }
 
 
+# Schemes whose every value is a code without being listed anywhere dicomhelp has: language and country
+# tags, UIDs. Their values are explained by the scheme (and the Code Meaning beside them in a file).
+OPEN_SCHEMES = frozenset({"RFC5646", "ISO3166_1", "ISO639_1", "ISO639_2", "DCMUID", "RFC3066"})
+
+
+def open_code_answer(k: Knowledge, scheme: str, value: str) -> dict[str, Any]:
+    facts = scheme_facts(k, scheme)
+    meaning = None
+    if scheme == "DCMUID":
+        uid = k.uid(value)
+        meaning = uid.name if uid else None
+    purpose = f"a value of {facts['name']} ({facts['note'] or 'see the resource'})"
+    if meaning is None:
+        purpose += "; dicomhelp has no list of these values: the Code Meaning beside it in a file names it"
+    links = {"PS3.16 Section 8": SCHEMES_LINK}
+    if facts["resource"]:
+        links["resource"] = facts["resource"]
+    return {"kind": "code", "scheme": scheme, "value": value, "meaning": meaning, "scheme_info": facts,
+            "note": None, "private": False, "purpose": purpose, "unit": None, "context_groups": [],
+            "used_in": [], "also_in_schemes": [], "scheme_given": True, "links": links}
+
+
 def cid_facts(k: Knowledge, number: int) -> dict[str, Any] | None:
     info = k.cid(number)
     if info is None:

@@ -55,7 +55,7 @@ def explain(term: str, k: Knowledge | None = None, *, in_file: str | None = None
 
 def _resolve(k: Knowledge, text: str) -> dict[str, Any]:
     for resolver in (_as_line, _as_set, _as_tag, _as_uid, _as_code, _as_vr, _as_keyword, _as_path, _as_iod,
-                     _as_module, _as_uid_keyword, _as_scheme):
+                     _as_module, _as_scheme, _as_uid_keyword):
         answer = resolver(k, text)
         if answer is not None:
             return answer
@@ -258,6 +258,8 @@ def _as_code(k: Knowledge, text: str) -> dict[str, Any] | None:
             return answer
     if m and scheme.upper() == "UCUM" and codes.unit_words(value):
         return _unit_answer(k, value)
+    if m and scheme.upper() in codes.OPEN_SCHEMES:
+        return codes.open_code_answer(k, scheme.upper(), value)
     if m:
         facts = codes.scheme_facts(k, scheme)
         hint = ("its meaning is the Code Meaning written beside it in the file"
@@ -579,9 +581,10 @@ def _render_code(a: dict[str, Any]) -> list[str]:
                 f"Coding scheme: {scheme_words(a['scheme_info'])}",
                 f"Rule: {a['scheme_info']['note']}",
                 f"Meaning: {a['purpose']}"]
-    lines = [f"({a['value']}, {a['scheme']}, \"{a['meaning']}\")",
+    meaning = f"\"{a['meaning']}\"" if a["meaning"] else "not listed (the Code Meaning beside it in a file names it)"
+    lines = [f"({a['value']}, {a['scheme']}" + (f", {meaning})" if a["meaning"] else ")"),
              f"Coding scheme: {scheme_words(a['scheme_info'])}",
-             f"Code value {a['value']}, meaning \"{a['meaning']}\""]
+             f"Code value {a['value']}, meaning {meaning}"]
     if a.get("unit"):
         lines.append(f"Unit in words: {a['unit']}")
     if a.get("note"):
