@@ -655,7 +655,10 @@ def _render_in_file(a: dict[str, Any]) -> list[str]:
             said = ", ".join(f"{k} \"{v}\"" for k, v in entry.items()) or "no details"
             lines.append(f"  Coding Scheme Identification Sequence declares {found['scheme']}: {said}")
         else:
-            lines.append(f"  Coding Scheme Identification Sequence: no entry for {found['scheme']}")
+            from dicomhelp.standard.codes import is_private_scheme
+
+            needs = "" if is_private_scheme(found["scheme"]) else " (a scheme of PS3.16 Table 8-1 needs none)"
+            lines.append(f"  Coding Scheme Identification Sequence: no entry for {found['scheme']}{needs}")
     for o in found["occurrences"][:_MAX_USES]:
         lines.append(f"  {o['position']}  {o['relationship'] or ''}  {o['value_type'] or ''}  {o['words']}"
                      .replace("    ", "  "))
