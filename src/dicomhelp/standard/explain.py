@@ -234,12 +234,14 @@ _PRIVATE_CODE_RE = re.compile(r"^(99[A-Za-z0-9_\-]*|L):(.+)$")
 
 
 def _as_code(k: Knowledge, text: str) -> dict[str, Any] | None:
+    private = _PRIVATE_CODE_RE.match(text)
+    m = _CODE_RE.match(text)
+    if not (private or m or text.isdigit() or re.match(r"^[A-Z]\d{4,}$", text)):
+        return None  # not a code: keyword lookups do not pay for importing the code module
     from dicomhelp.standard import codes
 
-    private = _PRIVATE_CODE_RE.match(text)
     if private:
         return codes.private_code_answer(k, private.group(1), private.group(2))
-    m = _CODE_RE.match(text)
     if m:
         scheme, value = m.group(1), m.group(2)
         schemes = [s for s in k.schemes_for_code_value(value) if s.lower() == scheme.lower()] or [scheme]
