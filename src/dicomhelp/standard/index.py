@@ -41,7 +41,8 @@ def fingerprint() -> str:
     Cheap on purpose (no importlib.metadata, no imports): each source's package
     folder, its dist-info folder name (which carries the version) and the
     modification time of its ``__init__.py``. Upgrading, downgrading, installing
-    or removing a source changes it.
+    or removing a source changes it, and so does regenerating one of dicomhelp's own
+    data files the index compiles (``DATA_FILES``: their size and modification time).
     """
     from importlib.util import find_spec
 
