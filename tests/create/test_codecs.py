@@ -11,6 +11,7 @@ import pytest
 from pydicom import dcmread
 
 from dicomhelp import codecs
+from dicomhelp.codecs import encapsulate, encode, policy
 from dicomhelp.codecs import Compression, decode_frames, syntax_by_name, transcode
 from dicomhelp.create.sc import SCOptions, build_sc
 from dicomhelp.errors import DicomHelpError, InputError, SpecError, UsageError
@@ -109,7 +110,7 @@ def test_transcoded_sc_passes_dciodvfy(tmp_path: Path) -> None:
 
 def test_extended_offset_table_when_offsets_overflow(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     frames = np.random.default_rng(2).integers(0, 4000, (4, 32, 32)).astype(np.uint16)
-    monkeypatch.setattr(codecs, "MAX_BOT_OFFSET", 1000)  # as if the frames were over 4 GiB
+    monkeypatch.setattr(encapsulate, "MAX_BOT_OFFSET", 1000)  # as if the frames were over 4 GiB
     ds, _ = build_sc(frames, options=SCOptions(compression=Compression("rle-lossless")))
     out = write_atomic(ds, tmp_path / "eot.dcm")
     back = dcmread(out)
@@ -212,7 +213,7 @@ def test_a_crashed_encoder_process_is_an_error_not_a_hang(name: str, monkeypatch
     from dicomhelp.create.sc import build_sc_streamed
 
     parent = os.getpid()
-    real = codecs._FrameEncoder.__call__
+    real = encode._FrameEncoder.__call__
 
     def crash_in_helper(self, index: int):
         if os.getpid() != parent:
@@ -220,7 +221,7 @@ def test_a_crashed_encoder_process_is_an_error_not_a_hang(name: str, monkeypatch
         time.sleep(0.3)  # the parent is slow: the helper surely takes a chunk meanwhile
         return real(self, index)
 
-    monkeypatch.setattr(codecs._FrameEncoder, "__call__", crash_in_helper)
+    monkeypatch.setattr(encode._FrameEncoder, "__call__", crash_in_helper)
     frames = np.zeros((4, 32, 32), np.uint8)
     options = SCOptions(compression=Compression(name, workers=2))
     with pytest.raises(InputError, match="an encoder process crashed"):
@@ -236,7 +237,7 @@ def test_an_encoder_error_in_a_helper_process_is_the_same_clear_error(monkeypatc
     import time
 
     parent = os.getpid()
-    real = codecs._FrameEncoder.__call__
+    real = encode._FrameEncoder.__call__
 
     def refuse_in_helper(self, index: int):
         if os.getpid() != parent:
@@ -244,7 +245,7 @@ def test_an_encoder_error_in_a_helper_process_is_the_same_clear_error(monkeypatc
         time.sleep(0.3)  # the parent is slow: the helper surely takes a chunk meanwhile
         return real(self, index)
 
-    monkeypatch.setattr(codecs._FrameEncoder, "__call__", refuse_in_helper)
+    monkeypatch.setattr(encode._FrameEncoder, "__call__", refuse_in_helper)
     frames = np.zeros((4, 32, 32), np.uint8)
     with pytest.raises(InputError, match="encoder refused the pixels: frame too odd"):
         build_sc(frames, options=SCOptions(compression=Compression("rle-lossless", workers=2)))
@@ -264,7 +265,7 @@ def test_parallel_encoding_gives_the_bytes_of_one_process(name: str, slot: str,
     if slot == "shared memory":
         assert max(map(len, expected)) <= codecs.frame_bound(fmt)  # every frame fits its slot
     else:
-        monkeypatch.setattr(codecs, "frame_bound", lambda fmt: 100)
+        monkeypatch.setattr(encode, "frame_bound", lambda fmt: 100)
     for workers in (2, 3):
         got = [data for data, _, _ in encode_frames(frames, fmt, Compression(name, workers=workers))]
         assert got == expected
@@ -311,7 +312,7 @@ def test_frames_are_encoded_to_pydicoms_bytes(name: str, dtype: str, bits_stored
     photometric = "RGB" if samples > 1 else "MONOCHROME2"
     fmt = PixelFormat(40, 36, samples, np.dtype(dtype).itemsize * 8, bits_stored, int(signed), photometric)
     compression = Compression(name, ratio=5 if name == "jpeg2000" else None)
-    kwargs = codecs._encoder_kwargs(fmt, compression)
+    kwargs = policy.encoder_kwargs(fmt, compression)
     encoder = get_encoder(compression.syntax.uid)
     try:
         expected = [bytes(encoder.encode(frame, **kwargs)) for frame in frames]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from pydicom import dcmread
 
-from dicomhelp import codecs
+from dicomhelp.codecs import encapsulate, encode
 from dicomhelp.codecs import Compression, transcode_file
 from dicomhelp.create.sc import build_sc
 from dicomhelp.errors import InputError
@@ -71,7 +71,7 @@ def test_lossy_and_uncompressed_targets_are_not_streamed(inputs: dict[str, Path]
 
 def test_offsets_past_4_gib_fall_back_to_an_extended_offset_table(
         inputs: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(codecs, "MAX_BOT_OFFSET", 1000)  # as if the frames were over 4 GiB
+    monkeypatch.setattr(encapsulate, "MAX_BOT_OFFSET", 1000)  # as if the frames were over 4 GiB
     result = transcode_file(inputs["grey"], Compression("rle-lossless"), new_uid=_uid, stream=True)
     result.write(tmp_path / "eot.dcm")
     back = dcmread(tmp_path / "eot.dcm")
@@ -83,7 +83,7 @@ def test_offsets_past_4_gib_fall_back_to_an_extended_offset_table(
 def test_an_encoder_failure_mid_stream_leaves_no_file(inputs: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
                                                        tmp_path: Path) -> None:
     calls = {"n": 0}
-    real = codecs._FrameEncoder.__call__
+    real = encode._FrameEncoder.__call__
 
     def fail_on_third(self, index: int):  # the first frames are already in the file when it fails
         calls["n"] += 1
@@ -91,7 +91,7 @@ def test_an_encoder_failure_mid_stream_leaves_no_file(inputs: dict[str, Path], m
             raise ValueError("simulated encoder failure")
         return real(self, index)
 
-    monkeypatch.setattr(codecs._FrameEncoder, "__call__", fail_on_third)
+    monkeypatch.setattr(encode._FrameEncoder, "__call__", fail_on_third)
     result = transcode_file(inputs["grey"], Compression("rle-lossless", workers=1), new_uid=_uid, stream=True)
     with pytest.raises(InputError, match="simulated encoder failure"):
         result.write(tmp_path / "out.dcm")
@@ -126,7 +126,7 @@ def test_big_pixel_data_is_written_as_pydicom_would(case: str, monkeypatch: pyte
     """write_atomic writes big Pixel Data from its own bytes (no copies): the file is byte-identical."""
     import io as _io
 
-    from dicomhelp import io as dio
+    from dicomhelp.io import write as dio
 
     monkeypatch.setattr(dio, "DIRECT_PIXEL_DATA_BYTES", 16)  # the wheel's files are small
     rng = np.random.default_rng(12)
