@@ -25,7 +25,7 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 TERMS = ["PatientName", "(0040,A010)", "CS", "1.2.840.10008.5.1.4.1.1.88.22", "DCM:121049", "CID 7469",
-         "TID 1500", "Enhanced SR"]
+         "TID 1500", "Enhanced SR", "99SHSAIRC:CHESTCT0304", "CS (0040,a010) RelationshipType HAS CONCEPT MOD"]
 DCKEY_KEYS = {"PatientName": "PatientName", "(0040,A010)": "(0x0040,0xa010)"}
 
 
@@ -67,6 +67,7 @@ def main() -> None:
     from dicomhelp.io import sample_file
 
     small = str(sample_file("CT_small.dcm"))
+    print(f"load average (1, 5, 15 min) at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     cache = tempfile.mkdtemp(prefix="dicomhelp-bench-warm-")
     env = {**os.environ, "NO_COLOR": "1", "DICOMHELP_CACHE_DIR": cache}
     try:
@@ -94,6 +95,7 @@ def main() -> None:
         ratio = worst / show if show == show and show > 0 else float("nan")
         verdict = "OK" if ratio <= 1.2 else "SLOWER than the goal"
         print(f"slowest warm explain / pydicom show:     {ratio:7.2f}   (goal <= 1.2: {verdict})")
+        print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -167,6 +167,35 @@ def _explainer() -> Callable[[int], str | None]:
     return explain
 
 
+def _item_explainer(ds: Any) -> Callable[[Any], str | None] | None:
+    """One line per SR content item: relationship, then concept = value in plain words.
+
+    Bound to the file's Coding Scheme Identification Sequence, so a private
+    scheme's code is named with what the file declares about the scheme.
+    """
+    from dicomhelp.inspect.srtree import is_sr
+
+    if not is_sr(ds):
+        return None
+    from dicomhelp.standard import knowledge
+    from dicomhelp.standard.contentitems import facts_from_node, file_schemes, item_words
+    from dicomhelp.standard.srterms import relationship
+
+    kb = knowledge()
+    schemes = file_schemes(ds)
+
+    def explain(node: Any) -> str | None:
+        try:
+            facts = facts_from_node(node)
+            rel = relationship(facts.relationship or "")
+            head = f"{facts.relationship} ({rel.short}): " if rel else ""
+            return head + item_words(kb, facts, schemes, compact=True)
+        except Exception:  # a malformed item has no explanation; never fail the dump for it
+            return None
+
+    return explain
+
+
 # ---------------------------------------------------------------------------
 # Text dumps: one file at a time, or on every core for a big batch.
 
@@ -206,7 +235,8 @@ def dump_one(path: Path, options: TextOptions, many: bool) -> FileDump:
     errors = [f"{dfile.name}: {'; '.join(dfile.problems)}"] if dfile.problems else []  # one line per file
     lines = dump_lines(dfile, meta=options.meta, private=options.private, max_depth=options.max_depth,
                        pattern=options.pattern, max_value_length=options.max_value_length, paths=options.paths,
-                       color=options.color, explain=_explainer() if options.explain else None)
+                       color=options.color, explain=_explainer() if options.explain else None,
+                       explain_item=_item_explainer(dfile.dataset) if options.explain else None)
     matched = bool(lines)
     if options.pattern and not matched and not many:  # an empty answer would look like an empty file
         errors.append(f"{dfile.name}: {_no_match(options.pattern)}")

@@ -13,6 +13,10 @@ Examples:
   dicomhelp explain CS                     a value representation
   dicomhelp explain 1.2.840.10008.5.1.4.1.1.88.22
   dicomhelp explain DCM:121049             a code (or just 121049)
+  dicomhelp explain 99SHSAIRC              a coding scheme (registered, or private: 99...)
+  dicomhelp explain DCM:113011 --in report.dcm   the code where the file uses it, with its value
+  dicomhelp explain "CS (0040,a010) RelationshipType HAS CONCEPT MOD"   a line of `dump`
+  dicomhelp explain UCUM:mm2               a unit in words
   dicomhelp explain CID 7469               a context group
   dicomhelp explain TID 1500               a template
   dicomhelp explain "Enhanced SR"          an IOD (or a module name)
@@ -21,7 +25,7 @@ Examples:
 
 \b
 Keywords are found in any letter case and by their PS3.6 name ("patient's name").
-Exit codes: 0 explained; 2 unknown term (with the closest names).
+Exit codes: 0 explained; 1 --in FILE cannot be read; 2 unknown term (with the closest names) or no such FILE.
 """
 
 
@@ -29,7 +33,9 @@ Exit codes: 0 explained; 2 unknown term (with the closest names).
 @click.argument("term", nargs=-1)
 @json_option
 @click.option("--sources", is_flag=True, help="List the sources of the knowledge, with their versions.")
-def command(term: tuple[str, ...], as_json: bool, sources: bool) -> None:
+@click.option("--in", "in_file", metavar="FILE",
+              help="Also explain the term where FILE uses it (SR content items, Coding Scheme Identification).")
+def command(term: tuple[str, ...], as_json: bool, sources: bool, in_file: str | None) -> None:
     """Explain a DICOM term in plain words, with links to the standard."""
     from dicomhelp.errors import UsageError
     from dicomhelp.standard.explain import explain, render
@@ -47,7 +53,7 @@ def command(term: tuple[str, ...], as_json: bool, sources: bool) -> None:
             return
     if not term:
         raise UsageError("nothing to explain", hint="dicomhelp explain --help shows examples")
-    answer = explain(" ".join(term))
+    answer = explain(" ".join(term), in_file=in_file)
     if as_json:
         print_json(answer)
     elif use_color():

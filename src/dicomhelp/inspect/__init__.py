@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -33,6 +33,7 @@ def dump_lines(
     paths: bool = False,
     color: bool = False,
     explain: Callable[[int], str | None] | None = None,
+    explain_item: Callable[[Any], str | None] | None = None,
 ) -> list[str]:
     """The dump of a file or dataset as lines of text (the seed's format)."""
     from dicomhelp.inspect.text import render_text
@@ -41,4 +42,4 @@ def dump_lines(
     tree = build_tree(source, meta=meta, private=private)
     nodes = filter_tree(tree.nodes, pattern) if pattern else tree.nodes
     return list(render_text(nodes, max_value_length=max_value_length, paths=paths, max_depth=max_depth,
-                            color=color, explain=explain))
+                            color=color, explain=explain, explain_item=explain_item))

@@ -32,11 +32,16 @@ def render_text(
     max_depth: int | None = None,
     color: bool = False,
     explain: Callable[[int], str | None] | None = None,
+    explain_item: Callable[[Node], str | None] | None = None,
 ) -> Iterator[str]:
-    """Yield the lines of a dump of ``nodes`` (see the module docstring)."""
+    """Yield the lines of a dump of ``nodes`` (see the module docstring).
+
+    ``explain(tag)`` adds a line under each element; ``explain_item(node)`` one
+    under the separator of each SR content item (its concept and value together).
+    """
     style = _Style(color)
     for node in nodes:
-        yield from _lines(node, max_value_length, paths, max_depth, style, explain)
+        yield from _lines(node, max_value_length, paths, max_depth, style, explain, explain_item)
 
 
 class _Style:
@@ -48,11 +53,12 @@ class _Style:
 
 
 def _lines(node: Node, max_len: int, paths: bool, max_depth: int | None, style: _Style,
-           explain: Callable[[int], str | None] | None) -> Iterator[str]:
+           explain: Callable[[int], str | None] | None,
+           explain_item: Callable[[Node], str | None] | None = None) -> Iterator[str]:
     if max_depth is not None and node.depth > max_depth:
         return
     if node.kind == "item":
-        yield from _item_lines(node, max_len, paths, max_depth, style, explain)
+        yield from _item_lines(node, max_len, paths, max_depth, style, explain, explain_item)
         return
     head = style(DIM, f"{node.vr or '??':2} {node.tag_text} ") + INDENT * node.depth
     if node.kind == "sequence":
@@ -73,11 +79,12 @@ def _lines(node: Node, max_len: int, paths: bool, max_depth: int | None, style: 
             yield " " * TAG_COLUMN + INDENT * node.depth + style(DIM, f"  -> {text}")
     if node.kind == "sequence" and (max_depth is None or node.depth < max_depth):
         for child in node.children:
-            yield from _lines(child, max_len, paths, max_depth, style, explain)
+            yield from _lines(child, max_len, paths, max_depth, style, explain, explain_item)
 
 
 def _item_lines(node: Node, max_len: int, paths: bool, max_depth: int | None, style: _Style,
-                explain: Callable[[int], str | None] | None) -> Iterator[str]:
+                explain: Callable[[int], str | None] | None,
+                explain_item: Callable[[Node], str | None] | None) -> Iterator[str]:
     separator = item_separator(node)
     if separator is not None:
         if node.problem:
@@ -85,8 +92,12 @@ def _item_lines(node: Node, max_len: int, paths: bool, max_depth: int | None, st
         yield style(MAGENTA, separator) + (style(DIM, f"  # {node.path}") if paths else "")
     elif node.problem:
         yield " " * TAG_COLUMN + INDENT * node.depth + style(RED, f"!! {node.problem}")
+    if explain_item is not None and node.sr_position is not None:
+        text = explain_item(node)
+        if text:
+            yield " " * TAG_COLUMN + INDENT * node.depth + style(DIM, f"  => {text}")
     for child in node.children:
-        yield from _lines(child, max_len, paths, max_depth, style, explain)
+        yield from _lines(child, max_len, paths, max_depth, style, explain, explain_item)
 
 
 def item_separator(node: Node) -> str | None:

@@ -15,11 +15,14 @@ from dicomhelp.standard.model import (
     AttributeInfo,
     AttributeUse,
     CIDInfo,
+    CIDUse,
     CodeInfo,
+    CodeUse,
     IODInfo,
     ModuleAttribute,
     ModuleInfo,
     ModuleUsage,
+    SchemeInfo,
     SourceInfo,
     TIDInfo,
     TIDRow,
@@ -28,6 +31,6 @@ from dicomhelp.standard.model import (
 )
 
 __all__ = [
-    "AttributeInfo", "AttributeUse", "CIDInfo", "CodeInfo", "IODInfo", "Knowledge", "ModuleAttribute",
-    "ModuleInfo", "ModuleUsage", "SourceInfo", "TIDInfo", "TIDRow", "UIDInfo", "VRInfo", "knowledge", "reset",
+    "AttributeInfo", "AttributeUse", "CIDInfo", "CIDUse", "CodeInfo", "CodeUse", "IODInfo", "Knowledge",
+    "ModuleAttribute", "ModuleInfo", "ModuleUsage", "SchemeInfo", "SourceInfo", "TIDInfo", "TIDRow", "UIDInfo", "VRInfo", "knowledge", "reset",
 ]

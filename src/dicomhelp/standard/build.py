@@ -22,7 +22,9 @@ from dicomhelp.standard.model import (
     AttributeInfo,
     AttributeUse,
     CIDInfo,
+    CIDUse,
     CodeInfo,
+    CodeUse,
     IODInfo,
     ModuleAttribute,
     ModuleInfo,
@@ -100,6 +102,9 @@ def build() -> Sections:
                    "data dictionary (PS3.6 and PS3.7), UID registry, SR codes and context groups (PS3.16)"),
         SourceInfo("highdicom", highdicom.__version__,
                    "SOP class → IOD, IOD → modules with usage, module → attributes with type (PS3.3)"),
+        SourceInfo("PixelMed PS3.16 tables", out["meta"]["ps316_usage"]["edition"],
+                   "context group extensibility and template rows: which templates use a code or CID "
+                   "(PS3.16 Annexes A and B; data/standard/ps316_usage.json)"),
     ]
     if text:
         sources.append(SourceInfo(prose.DIST, prose.version() or "?",
@@ -247,9 +252,17 @@ def _iod_name(iod_id: str, sop_class_names: list[str]) -> str:
     return title_from_id(iod_id)
 
 
+def _package_data(name: str) -> Any:
+    with resources.files("dicomhelp").joinpath("data", "standard", name).open("r", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
 def _codes(out: Sections) -> None:
     from pydicom.sr._cid_dict import cid_concepts, name_for_cid
     from pydicom.sr._concepts_dict import concepts
+
+    usage = _package_data("ps316_usage.json")
+    groups: dict[str, dict[str, Any]] = usage["context_groups"]
 
     by_keyword: dict[tuple[str, str], list[CodeInfo]] = defaultdict(list)
     schemes_for_value: dict[str, list[str]] = defaultdict(list)
@@ -266,5 +279,94 @@ def _codes(out: Sections) -> None:
         codes = tuple(code for scheme, keywords in members.items()
                       for keyword in keywords for code in by_keyword.get((scheme, keyword), ()))
         keyword = name_for_cid.get(cid, "")
-        out["cid"][str(cid)] = CIDInfo(cid, camel_words(keyword), codes, keyword or None)
+        meta = groups.get(str(cid), {})
+        out["cid"][str(cid)] = CIDInfo(cid, camel_words(keyword), codes, keyword or None,
+                                       meta.get("extensible"), meta.get("version"), meta.get("uid"))
         out["cid_name"][str(cid)] = camel_words(keyword)
+    _template_uses(out, usage)
+
+
+def _template_uses(out: Sections, usage: dict[str, Any]) -> None:
+    """Which template rows name each code and each context group ("used in").
+
+    The hand-written rows of templates.json (verified, current edition) come
+    first; PixelMed's generated rows add the templates dicomhelp does not write
+    by hand. A template both have is taken from templates.json only.
+    """
+    written = _package_data("templates.json")
+    code_uses: dict[str, list[CodeUse]] = defaultdict(list)
+    cid_uses: dict[str, list[CIDUse]] = defaultdict(list)
+    names: dict[str, str] = {}
+    meanings: dict[str, str] = {}
+    for t in written["templates"]:
+        number, name = t["number"], t["name"]
+        names[str(number)] = name
+        for r in t["rows"]:
+            label, _level, rel, vt, concept, _vm, _req, _cond, value_set = r[:9]
+            label = None if label is None else str(label)
+            if concept and concept.count("|") == 2:
+                value, scheme, meaning = concept.split("|")
+                meanings.setdefault(f"{scheme}:{value}", meaning)
+                code_uses[f"{scheme}:{value}"].append(
+                    CodeUse(number, name, label, "concept name", rel, vt, "dicomhelp"))
+            for text, role in ((concept, "concept names"), (value_set, "units" if (value_set or "").startswith(
+                    "UNITS") else "values")):
+                for m in re.finditer(r"\b([BDE]?)CID\s+(\d+)", text or ""):
+                    cid_uses[m.group(2)].append(
+                        CIDUse(number, name, label, role, m.group(1) or None, vt, "dicomhelp"))
+    for key, t in usage["templates"].items():
+        number = int(re.match(r"\d+", key).group())  # type: ignore[union-attr]
+        if _handwritten(written, number):
+            continue
+        name = camel_words(t["name"]) if t["name"] else f"TID {number}"
+        names.setdefault(str(number), name)
+        if key == str(number):  # PixelMed's variants (4019Contains, 1400CN) only feed "used in"
+            out["tid_table"][key] = (name, tuple(tuple(r) for r in t["rows"]), tuple(t["includes"]))
+        for row in t["rows"]:
+            label, _level, rel, vt, concept, concept_cid, value_cid, binding, fixed, units_cid, units, _req = row
+            for code, role in ((concept, "concept name"), (fixed, "value"), (units, "unit")):
+                if code:
+                    meanings.setdefault(f"{code[1]}:{code[0]}", code[2])
+                    code_uses[f"{code[1]}:{code[0]}"].append(CodeUse(number, name, label, role, rel, vt, "PixelMed"))
+            for cid, role, bde in ((concept_cid, "concept names", None), (value_cid, "values", binding),
+                                   (units_cid, "units", None)):
+                if cid is not None:
+                    cid_uses[str(cid)].append(CIDUse(number, name, label, role, bde, vt, "PixelMed"))
+    out["code_use"] = {k: tuple(dict.fromkeys(v)) for k, v in code_uses.items()}
+    # Codes the templates name that pydicom's dictionary lacks (UMLS C0034375 "Qualitative Evaluations").
+    for key, meaning in meanings.items():
+        if key not in out["code"] and meaning:
+            scheme, value = key.split(":", 1)
+            out["code"][key] = (CodeInfo(scheme, value, meaning), "", ())
+            known = out["code_value"].get(value, ())
+            if scheme not in known:
+                out["code_value"][value] = (*known, scheme)
+    out["cid_use"] = {k: tuple(dict.fromkeys(v)) for k, v in cid_uses.items()}
+    # Context groups the templates name that pydicom has no entry for (CID 5000 Language, 5001 Country:
+    # defined by reference to RFC 5646 / ISO 3166, so no code list): known by number and name, no members.
+    groups = usage["context_groups"]
+    for cid, uses in cid_uses.items():
+        if cid in out["cid"]:
+            continue
+        meta = groups.get(cid, {})
+        name = camel_words(meta["name"]) if meta.get("name") else _cid_name_in_rows(written, int(cid))
+        out["cid"][cid] = CIDInfo(int(cid), name, (), None, meta.get("extensible"), meta.get("version"),
+                                  meta.get("uid"))
+        out["cid_name"][cid] = name
+    out["tid_name"] = names
+    out["meta"]["ps316_usage"] = usage["source"]
+
+
+def _cid_name_in_rows(written: dict[str, Any], number: int) -> str:
+    """The name a hand-written row gives a context group ("DCID 5000 Language" -> "Language")."""
+    for t in written["templates"]:
+        for r in t["rows"]:
+            for text in (r[4], r[8]):
+                m = re.search(rf"\bCID\s+{number}\s+([^;,(]+)", text or "")
+                if m:
+                    return m.group(1).strip()
+    return f"CID {number}"
+
+
+def _handwritten(written: dict[str, Any], number: int) -> bool:
+    return any(t["number"] == number for t in written["templates"])

@@ -35,26 +35,64 @@ _DEID_ACTIONS = {
 }
 
 
-def explain(term: str, k: Knowledge | None = None) -> dict[str, Any]:
-    """Resolve ``term``; raises :class:`UsageError` with a "did you mean" hint when unknown."""
+def explain(term: str, k: Knowledge | None = None, *, in_file: str | None = None) -> dict[str, Any]:
+    """Resolve ``term``; raises :class:`UsageError` with a "did you mean" hint when unknown.
+
+    With ``in_file`` (a path) a code or coding scheme is also explained where the
+    file uses it: its content items (concept name and value together) and the
+    file's Coding Scheme Identification Sequence entry.
+    """
     k = k or knowledge()
     text = " ".join(term.split())
     if not text:
         raise UsageError("nothing to explain", hint="give a keyword, tag, VR, UID, code, CID, TID, IOD or module")
-    for resolver in (_as_set, _as_tag, _as_uid, _as_code, _as_vr, _as_keyword, _as_path, _as_iod, _as_module,
-                     _as_uid_keyword):
+    answer = _resolve(k, text)
+    answer["term"] = term
+    if in_file is not None:
+        answer["in_file"] = _in_file(k, answer, in_file)
+    return answer
+
+
+def _resolve(k: Knowledge, text: str) -> dict[str, Any]:
+    for resolver in (_as_line, _as_set, _as_tag, _as_uid, _as_code, _as_vr, _as_keyword, _as_path, _as_iod,
+                     _as_module, _as_scheme, _as_uid_keyword):
         answer = resolver(k, text)
         if answer is not None:
-            answer["term"] = term
             return answer
     # A beginner types "patientname" or "Patient Name": the keyword, spelled loosely.
     keyword = _keyword_ignoring_case(text)
     if keyword is not None:
         answer = _as_keyword(k, keyword)
         if answer is not None:
-            answer["term"] = term
             return answer
     raise UsageError(f"unknown term '{text}'", hint=_did_you_mean(k, text))
+
+
+def _in_file(k: Knowledge, answer: dict[str, Any], path: str) -> dict[str, Any]:
+    """The file's view of a code or scheme answer (other terms: the file's values of the attribute)."""
+    from dicomhelp.io import quiet_pydicom, read_file
+    from dicomhelp.standard.contentitems import in_file
+
+    with quiet_pydicom():
+        ds = read_file(path).dataset
+    found: dict[str, Any] = {"file": path}
+    if answer["kind"] == "code":
+        found.update(in_file(k, ds, answer.get("scheme") if answer.get("scheme_given", True) else None,
+                             answer["value"]))
+    elif answer["kind"] == "scheme":
+        found.update(in_file(k, ds, answer["designator"], None))
+    elif answer["kind"] == "attribute":
+        tag = int(answer["tag"].strip("()").replace(",", ""), 16)
+        values = []
+        for element in ds.iterall():
+            if element.tag == tag and element.VR != "SQ":
+                values.append(str(element.value))
+        found["values"] = values[:_MAX_USES]
+        found["count"] = len(values)
+    else:
+        raise UsageError(f"--in explains codes, coding schemes and attributes in a file, not a {answer['kind']}",
+                         hint="give a code (DCM:113011), a scheme (99SHSAIRC) or a keyword")
+    return found
 
 
 def _keyword_ignoring_case(text: str) -> str | None:
@@ -78,13 +116,17 @@ def _as_set(k: Knowledge, text: str) -> dict[str, Any] | None:
         info = k.cid(number)
         if info is None:
             raise UsageError(f"unknown context group CID {number}", hint="pydicom's code dictionary does not list it")
+        from dicomhelp.standard.codes import cid_facts
+
         return {
             "kind": "cid", "number": number, "name": info.name, "keyword": info.keyword,
-            "binding": k.cid_binding(number),
+            "binding": k.cid_binding(number), **(cid_facts(k, number) or {}),
             "members": [{"scheme": c.scheme, "value": c.value, "meaning": c.meaning} for c in info.members],
             "links": {"PS3.16": f"{NEMA}/part16/sect_CID_{number}.html"},
         }
     tid = k.tid(number)
+    if tid is None and k.template_table(number) is not None:
+        return _tid_table_answer(k, number)
     if tid is None:
         raise UsageError(f"TID {number} is not among the templates dicomhelp knows",
                          hint=f"known: {', '.join(str(n) for n in k.tids())}; see {NEMA}/part16/chapter_A.html")
@@ -102,6 +144,33 @@ def _as_set(k: Knowledge, text: str) -> dict[str, Any] | None:
     return {
         "kind": "tid", "number": number, "name": tid.name, "extensible": tid.extensible, "root": tid.root,
         "source": tid.source, "rows": rows,
+        "links": {"PS3.16": f"{NEMA}/part16/sect_TID_{number}.html"},
+    }
+
+
+def _tid_table_answer(k: Knowledge, number: int) -> dict[str, Any]:
+    """A template dicomhelp does not write by hand: the rows PixelMed's validator checks."""
+    name, table, includes = k.template_table(number)  # type: ignore[misc]
+    rows = []
+    for position, r in enumerate(table, 1):
+        label, level, rel, vt, concept, concept_cid, value_cid, binding, _fixed, units_cid, _units, req = r
+        value_set = None
+        if value_cid is not None:
+            value_set = f"{binding or ''}CID {value_cid} {k.cid_name(value_cid) or ''}".strip()
+        elif units_cid is not None:
+            value_set = f"UNITS CID {units_cid} {k.cid_name(units_cid) or ''}".strip()
+        rows.append({
+            "row": position, "label": label, "nesting_level": level, "relationship": rel, "value_type": vt,
+            "concept": {"value": concept[0], "scheme": concept[1], "meaning": concept[2]} if concept else None,
+            "concept_set": f"CID {concept_cid} {k.cid_name(concept_cid) or ''}".strip() if concept_cid else None,
+            "vm": "", "requirement": req or "", "condition": None, "value_set": value_set, "binding": binding,
+            "include_template": None, "include_params": None,
+        })
+    return {
+        "kind": "tid", "number": number, "name": name, "extensible": None, "root": False,
+        "source": "rows as PixelMed's SR validator checks them (generated from PS3.16; VM and conditions left "
+                  "out; included templates listed below)",
+        "rows": rows, "includes": [{"tid": t, "name": k.template_name(t)} for t in includes],
         "links": {"PS3.16": f"{NEMA}/part16/sect_TID_{number}.html"},
     }
 
@@ -144,8 +213,35 @@ def _as_uid(k: Knowledge, text: str) -> dict[str, Any] | None:
     return answer
 
 
+def _as_line(k: Knowledge, text: str) -> dict[str, Any] | None:
+    """A line of the seed's dump layout: ``CS (0040, a010) RelationshipType HAS CONCEPT MOD``."""
+    if " " not in text:
+        return None
+    from dicomhelp.standard.contentitems import line_answer
+
+    return line_answer(k, text)
+
+
+def _as_scheme(k: Knowledge, text: str) -> dict[str, Any] | None:
+    from dicomhelp.standard.codes import is_private_scheme, scheme_answer
+
+    if " " in text or not (k.coding_scheme(text) or is_private_scheme(text)):
+        return None
+    return scheme_answer(k, text)
+
+
+_PRIVATE_CODE_RE = re.compile(r"^(99[A-Za-z0-9_\-]*|L):(.+)$")
+
+
 def _as_code(k: Knowledge, text: str) -> dict[str, Any] | None:
+    private = _PRIVATE_CODE_RE.match(text)
     m = _CODE_RE.match(text)
+    if not (private or m or text.isdigit() or re.match(r"^[A-Z]\d{4,}$", text)):
+        return None  # not a code: keyword lookups do not pay for importing the code module
+    from dicomhelp.standard import codes
+
+    if private:
+        return codes.private_code_answer(k, private.group(1), private.group(2))
     if m:
         scheme, value = m.group(1), m.group(2)
         schemes = [s for s in k.schemes_for_code_value(value) if s.lower() == scheme.lower()] or [scheme]
@@ -157,23 +253,33 @@ def _as_code(k: Knowledge, text: str) -> dict[str, Any] | None:
     else:
         return None
     for scheme in schemes:
-        info = k.code(scheme, value)
-        if info is not None:
-            groups = k.code_context_groups(scheme, value)
-            names = [{"cid": number, "name": k.cid_name(number)} for number in groups]
-            links = {}
-            if scheme == "DCM":
-                links["PS3.16"] = f"{NEMA}/part16/chapter_D.html#DCM_{value}"
-            elif scheme == "SCT":
-                links["SNOMED CT"] = f"https://browser.ihtsdotools.org/?perspective=full&conceptId1={value}"
-            elif scheme == "LN":
-                links["LOINC"] = f"https://loinc.org/{value}"
-            return {"kind": "code", "scheme": info.scheme, "value": info.value, "meaning": info.meaning,
-                    "context_groups": names, "also_in_schemes": [s for s in schemes if s != scheme],
-                    "links": links}
+        answer = codes.code_answer(k, scheme, value)
+        if answer is not None:
+            answer["also_in_schemes"] = [s for s in k.schemes_for_code_value(value) if s != answer["scheme"]]
+            answer["scheme_given"] = bool(m)
+            return answer
+    if m and scheme.upper() == "UCUM" and codes.unit_words(value):
+        return _unit_answer(k, value)
+    if m and scheme.upper() in codes.OPEN_SCHEMES:
+        return codes.open_code_answer(k, scheme.upper(), value)
     if m:
-        raise UsageError(f"unknown code {scheme}:{value}", hint="pydicom's code dictionary does not list it")
+        facts = codes.scheme_facts(k, scheme)
+        hint = ("its meaning is the Code Meaning written beside it in the file"
+                if facts["registered"] else "the scheme is not in PS3.16 Table 8-1 either")
+        raise UsageError(f"unknown code {scheme}:{value}: not in pydicom's code dictionary nor in the "
+                         f"PS3.16 tables dicomhelp has", hint=hint)
     return None
+
+
+def _unit_answer(k: Knowledge, value: str) -> dict[str, Any]:
+    """A UCUM unit that no dictionary lists (UCUM is a grammar): its words from the expression."""
+    from dicomhelp.standard import codes
+
+    words = codes.unit_words(value) or value
+    return {"kind": "code", "scheme": "UCUM", "value": value, "meaning": words, "private": False,
+            "scheme_info": codes.scheme_facts(k, "UCUM"), "note": None, "unit": words,
+            "purpose": f"a unit of measurement written in UCUM: {words}", "context_groups": [], "used_in": [],
+            "also_in_schemes": [], "scheme_given": True, "links": {"UCUM": "https://ucum.org/ucum"}}
 
 
 def _as_vr(k: Knowledge, text: str) -> dict[str, Any] | None:
@@ -393,6 +499,8 @@ def render(answer: dict[str, Any]) -> str:
     """Plain text, one fact per line, for people."""
     kind = answer["kind"]
     lines = globals()[f"_render_{kind}"](answer)
+    if answer.get("in_file"):
+        lines += _render_in_file(answer)
     if answer.get("links"):
         lines.append("See:")
         lines += [f"  {name}: {url}" for name, url in answer["links"].items()]
@@ -468,31 +576,132 @@ def _render_uid(a: dict[str, Any]) -> list[str]:
 
 
 def _render_code(a: dict[str, Any]) -> list[str]:
-    lines = [f"({a['value']}, {a['scheme']}, \"{a['meaning']}\")",
-             f"Coding scheme: {a['scheme']}, code value {a['value']}, meaning \"{a['meaning']}\""]
+    from dicomhelp.standard.codes import render_uses, scheme_words
+
+    if a["private"]:
+        return [f"({a['value']}, {a['scheme']}): a code of a private coding scheme",
+                f"Coding scheme: {scheme_words(a['scheme_info'])}",
+                f"Rule: {a['scheme_info']['note']}",
+                f"Meaning: {a['purpose']}"]
+    meaning = f"\"{a['meaning']}\"" if a["meaning"] else "not listed (the Code Meaning beside it in a file names it)"
+    lines = [f"({a['value']}, {a['scheme']}" + (f", {meaning})" if a["meaning"] else ")"),
+             f"Coding scheme: {scheme_words(a['scheme_info'])}",
+             f"Code value {a['value']}, meaning {meaning}"]
+    if a.get("unit"):
+        lines.append(f"Unit in words: {a['unit']}")
+    if a.get("note"):
+        lines.append(f"What it is for: {a['note']}")
+    lines.append(f"Where the standard uses it: {a['purpose']}")
     if a["context_groups"]:
-        groups = ", ".join(f"CID {g['cid']} {g['name']}" for g in a["context_groups"][:10])
+        groups = ", ".join(f"CID {g['cid']} {g['name']}" + _extensible_mark(g.get("extensible"))
+                           for g in a["context_groups"][:10])
         more = f" and {len(a['context_groups']) - 10} more" if len(a["context_groups"]) > 10 else ""
         lines.append(f"In context groups: {groups}{more}")
-    if a["also_in_schemes"]:
+    else:
+        lines.append("In context groups: none that dicomhelp knows")
+    if a["used_in"]:
+        lines.append("Used in templates:")
+        lines += render_uses(a["used_in"])
+    else:
+        lines.append("Used in templates: none that dicomhelp knows (PixelMed's PS3.16 tables and its own)")
+    if a.get("also_in_schemes"):
         lines.append(f"The same value exists in: {', '.join(a['also_in_schemes'])}")
+    if a["scheme"] == "DCM" and not a.get("note"):
+        lines.append("Definition: PS3.16 Annex D has it (link below); no installed source carries its text")
+    return lines
+
+
+def _extensible_mark(extensible: bool | None) -> str:
+    return {True: " (extensible)", False: " (non-extensible)"}.get(extensible, "")  # type: ignore[arg-type]
+
+
+def _render_scheme(a: dict[str, Any]) -> list[str]:
+    from dicomhelp.standard.codes import scheme_words
+
+    lines = [scheme_words(a)]
+    if a["registered"]:
+        if a["organization"]:
+            lines.append(f"Responsible organisation: {a['organization']}")
+        if a["note"]:
+            lines.append(f"What it holds: {a['note']}")
+        lines.append("Registered in PS3.16 Table 8-1 (Coding Schemes)")
+    else:
+        lines.append(f"Rule: {a['note']}")
+        if a.get("where"):
+            lines.append(f"Where it is defined: {a['where']}")
+    return lines
+
+
+def _render_line(a: dict[str, Any]) -> list[str]:
+    lines = [a["line"]]
+    element = a.get("element")
+    if element:
+        lines.append(f"Element: {element['tag']} {element['brief'] or element['name']}")
+    if a.get("value_words"):
+        lines.append(("Value: " if element and a.get("count") is None else "") + a["value_words"]
+                     if element else a["value_words"])
+    return lines
+
+
+def _render_in_file(a: dict[str, Any]) -> list[str]:
+    found = a["in_file"]
+    lines = [f"In {found['file']}:"]
+    if "values" in found:
+        lines += [f"  {v}" for v in found["values"]] or ["  not present"]
+        if found["count"] > len(found["values"]):
+            lines.append(f"  ... {found['count']} in all")
+        return lines
+    entry = found.get("scheme_entry")
+    if found.get("scheme"):
+        if entry:
+            said = ", ".join(f"{k} \"{v}\"" for k, v in entry.items()) or "no details"
+            lines.append(f"  Coding Scheme Identification Sequence declares {found['scheme']}: {said}")
+        else:
+            from dicomhelp.standard.codes import is_private_scheme
+
+            needs = "" if is_private_scheme(found["scheme"]) else " (a scheme of PS3.16 Table 8-1 needs none)"
+            lines.append(f"  Coding Scheme Identification Sequence: no entry for {found['scheme']}{needs}")
+    for o in found["occurrences"][:_MAX_USES]:
+        lines.append(f"  {o['position']}  {o['relationship'] or ''}  {o['value_type'] or ''}  {o['words']}"
+                     .replace("    ", "  "))
+    if not found["occurrences"]:
+        lines.append("  no content item uses it")
+    elif len(found["occurrences"]) > _MAX_USES:
+        lines.append(f"  ... {len(found['occurrences'])} content items in all (--json lists all)")
     return lines
 
 
 def _render_cid(a: dict[str, Any]) -> list[str]:
+    from dicomhelp.standard.codes import render_uses
+
     binding = {"B": "baseline (other codes may be used)", "D": "defined (only these codes)"}.get(a["binding"] or "")
     lines = [f"CID {a['number']} {a['name']}: a context group of {len(a['members'])} code(s)"]
+    if a.get("extensible") is not None:
+        lines.append("Type: " + ("extensible (an application may add codes)" if a["extensible"]
+                                 else "non-extensible (only these codes)") + " (PS3.16 Annex B)")
+    else:
+        lines.append("Type: extensible or not is not in the installed sources")
+    if a.get("version") or a.get("uid"):
+        lines.append("Version: " + " ".join(filter(None, [a.get("version"), f"UID {a['uid']}" if a.get("uid") else None])))
     if binding:
         lines.append(f"Binding where the templates dicomhelp knows use it: {binding}")
+    if not a["members"]:
+        lines.append("Codes: pydicom lists none (the group is defined by another scheme or includes other groups;"
+                     " see the link)")
     for c in a["members"][:25]:
         lines.append(f"  ({c['value']}, {c['scheme']}, \"{c['meaning']}\")")
     if len(a["members"]) > 25:
         lines.append(f"  ... and {len(a['members']) - 25} more (--json lists all)")
+    if a.get("used_in"):
+        lines.append("Used in templates:")
+        lines += render_uses(a["used_in"])
+    else:
+        lines.append("Used in templates: none that dicomhelp knows (PixelMed's PS3.16 tables and its own)")
     return lines
 
 
 def _render_tid(a: dict[str, Any]) -> list[str]:
-    kind = "extensible" if a["extensible"] else "non-extensible"
+    kind = {True: "extensible", False: "non-extensible", None: "extensibility not in this table"}[a["extensible"]]
     lines = [f"TID {a['number']} {a['name']} ({kind}{', root template' if a['root'] else ''}; {a['source']})",
              "Rows (row, NL, relationship, value type, concept, VM, requirement, value set; '-' = row number"
              " not verified):"]
@@ -507,6 +716,8 @@ def _render_tid(a: dict[str, Any]) -> list[str]:
         if r["condition"]:
             line += f"  [{r['condition']}]"
         lines.append(line)
+    if a.get("includes"):
+        lines.append("Includes: " + ", ".join(f"TID {t['tid']} {t['name'] or ''}".rstrip() for t in a["includes"]))
     return lines
 
 

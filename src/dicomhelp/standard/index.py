@@ -20,8 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SCHEMA = 7  # bump when the sections or the records change
+SCHEMA = 8  # bump when the sections or the records change
 SOURCES = ("pydicom", "highdicom", "dicom_standard")
+# dicomhelp's own data files compiled into the index (a regenerated one must rebuild it).
+DATA_FILES = ("ps316_usage.json", "templates.json")
 
 
 def cache_dir() -> Path:
@@ -39,7 +41,8 @@ def fingerprint() -> str:
     Cheap on purpose (no importlib.metadata, no imports): each source's package
     folder, its dist-info folder name (which carries the version) and the
     modification time of its ``__init__.py``. Upgrading, downgrading, installing
-    or removing a source changes it.
+    or removing a source changes it, and so does regenerating one of dicomhelp's own
+    data files the index compiles (``DATA_FILES``: their size and modification time).
     """
     from importlib.util import find_spec
 
@@ -54,6 +57,13 @@ def fingerprint() -> str:
         prefix = name.replace("_", "-").lower()
         dists = sorted(p.name for p in _dist_infos(site) if p.name.lower().replace("_", "-").startswith(prefix + "-"))
         parts.append(f"{name}={origin}:{origin.stat().st_mtime_ns}:{','.join(dists)}")
+    data = Path(__file__).resolve().parent.parent / "data" / "standard"
+    for name in DATA_FILES:
+        try:
+            stat = (data / name).stat()
+            parts.append(f"{name}={stat.st_size}:{stat.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{name}=absent")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 

@@ -20,9 +20,12 @@ from dicomhelp.standard.model import (
     AttributeInfo,
     AttributeUse,
     CIDInfo,
+    CIDUse,
     CodeInfo,
+    CodeUse,
     IODInfo,
     ModuleInfo,
+    SchemeInfo,
     SourceInfo,
     TIDInfo,
     TIDRow,
@@ -212,6 +215,31 @@ class Knowledge:
         """"B" (baseline) or "D" (defined) where the hand-written data records it."""
         return self._bindings.get(int(n))
 
+    def code_uses(self, scheme: str, value: str) -> tuple[CodeUse, ...]:
+        """The template rows that name the code (as concept name, fixed value or unit)."""
+        return self.index.get("code_use", f"{scheme.strip()}:{value.strip()}") or ()
+
+    def cid_uses(self, n: int) -> tuple[CIDUse, ...]:
+        """The template rows that take concept names, values or units from the context group."""
+        return self.index.get("cid_use", str(int(n))) or ()
+
+    def template_name(self, n: int) -> str | None:
+        """The name of any template dicomhelp knows of (written by hand or in PixelMed's tables)."""
+        return self.index.get("tid_name", str(int(n)))  # type: ignore[no-any-return]
+
+    def template_table(self, n: int) -> tuple[str, tuple[tuple[Any, ...], ...], tuple[int, ...]] | None:
+        """(name, rows, included TIDs) of a template dicomhelp does not write by hand, from PixelMed's
+        generated tables; a row is laid out as ``ps316_usage.json``'s "row_fields"."""
+        return self.index.get("tid_table", str(int(n)))  # type: ignore[no-any-return]
+
+    def coding_scheme(self, designator: str) -> SchemeInfo | None:
+        """A scheme of PS3.16 Table 8-1 by its designator (exact, then ignoring case)."""
+        text = designator.strip()
+        return self._schemes.get(text) or self._schemes_folded.get(text.lower())
+
+    def coding_schemes(self) -> tuple[SchemeInfo, ...]:
+        return tuple(self._schemes.values())
+
     def tid(self, n: int) -> TIDInfo | None:
         return self._templates.get(int(n))
 
@@ -234,6 +262,8 @@ class Knowledge:
         return found + (
             SourceInfo("dicomhelp templates", templates["edition"],
                        f"hand-written PS3.16 template rows of TID {', '.join(str(t['number']) for t in templates['templates'])}"),
+            SourceInfo("dicomhelp coding schemes", _data("coding_schemes.json")["edition"],
+                       f"hand-written PS3.16 Table 8-1 rows of {len(self._schemes)} registered coding schemes"),
             SourceInfo("dicomhelp SR constraints", constraints["edition"],
                        "hand-written PS3.3 SR relationship constraints (" +
                        ", ".join(t["source"] for t in constraints["iods"].values()) + ")"),
@@ -253,6 +283,16 @@ class Knowledge:
             out[t["number"]] = TIDInfo(t["number"], t["name"], t["extensible"], rows, t["source"],
                                        t.get("root", False))
         return out
+
+    @cached_property
+    def _schemes(self) -> dict[str, SchemeInfo]:
+        data = _data("coding_schemes.json")
+        return {s["designator"]: SchemeInfo(s["designator"], s["name"], s["uid"], s["organization"], s["resource"],
+                                            s.get("note"), s.get("retired", False)) for s in data["schemes"]}
+
+    @cached_property
+    def _schemes_folded(self) -> dict[str, SchemeInfo]:
+        return {k.lower(): v for k, v in self._schemes.items()}
 
     @cached_property
     def _bindings(self) -> dict[int, str]:

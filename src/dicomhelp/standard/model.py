@@ -98,6 +98,48 @@ class CIDInfo(_Compact):
     name: str
     members: tuple[CodeInfo, ...]
     keyword: str | None = None
+    extensible: bool | None = None  # PS3.16 "Type: Extensible / Non-extensible"; None where no source says
+    version: str | None = None  # the group's Context Group Version (YYYYMMDD)
+    uid: str | None = None  # Context Group UID (1.2.840.10008.6.1.x)
+
+
+@dataclass(frozen=True)
+class CodeUse(_Compact):
+    """A template row that names a code: as its concept name, its fixed value or its unit."""
+
+    tid: int
+    template: str  # the template's name
+    row: str | None  # the standard's row number ("2", "13b") where the source gives it
+    role: str  # "concept name" | "value" | "unit"
+    relationship: str | None
+    value_type: str | None
+    source: str  # "dicomhelp" (templates.json, verified rows) | "PixelMed"
+
+
+@dataclass(frozen=True)
+class CIDUse(_Compact):
+    """A template row that takes its concept names, values or units from a context group."""
+
+    tid: int
+    template: str
+    row: str | None
+    role: str  # "concept names" | "values" | "units"
+    binding: str | None  # "B" baseline, "D" defined, "E" enumerated, None unknown
+    value_type: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class SchemeInfo(_Compact):
+    """A coding scheme registered in PS3.16 Table 8-1 (Section 8)."""
+
+    designator: str
+    name: str
+    uid: str | None
+    organization: str | None
+    resource: str | None  # where the scheme's codes can be looked up
+    note: str | None = None
+    retired: bool = False
 
 
 @dataclass(frozen=True)

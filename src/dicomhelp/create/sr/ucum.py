@@ -131,3 +131,113 @@ def short_list() -> dict[str, str]:
         for value, (meaning, _cids) in by_value.items():
             out.setdefault(value, meaning)
     return out
+
+
+# -- plain words -------------------------------------------------------------------------------
+# UCUM's names of the prefixes and of the atoms imaging uses (UCUM tables 1-6, c/s codes).
+PREFIX_NAMES = {
+    "Y": "yotta", "Z": "zetta", "E": "exa", "P": "peta", "T": "tera", "G": "giga", "M": "mega", "k": "kilo",
+    "h": "hecto", "da": "deka", "d": "deci", "c": "centi", "m": "milli", "u": "micro", "n": "nano", "p": "pico",
+    "f": "femto", "a": "atto", "z": "zepto", "y": "yocto", "Ki": "kibi", "Mi": "mebi", "Gi": "gibi", "Ti": "tebi",
+}
+ATOM_NAMES = {
+    "m": "meter", "s": "second", "g": "gram", "rad": "radian", "K": "kelvin", "C": "coulomb", "cd": "candela",
+    "mol": "mole", "sr": "steradian", "Hz": "hertz", "N": "newton", "Pa": "pascal", "J": "joule", "W": "watt",
+    "A": "ampere", "V": "volt", "F": "farad", "Ohm": "ohm", "S": "siemens", "Wb": "weber", "Cel": "degree Celsius",
+    "T": "tesla", "H": "henry", "lm": "lumen", "lx": "lux", "Bq": "becquerel", "Gy": "gray", "Sv": "sievert",
+    "l": "liter", "L": "liter", "ar": "are", "t": "tonne", "bar": "bar", "u": "unified atomic mass unit",
+    "eV": "electronvolt", "pc": "parsec", "Ci": "curie", "R": "roentgen", "RAD": "radiation absorbed dose",
+    "REM": "roentgen equivalent man", "m[Hg]": "meter of mercury column", "m[H2O]": "meter of water column",
+    "eq": "equivalent", "osm": "osmole", "g%": "gram percent", "kat": "katal", "U": "enzyme unit",
+    "[iU]": "international unit", "[IU]": "international unit", "B": "bel", "B[SPL]": "bel sound pressure",
+    "bit": "bit", "By": "byte", "Bd": "baud", "G": "gauss", "dyn": "dyne", "erg": "erg", "P": "poise",
+    "St": "stokes", "[CFU]": "colony forming unit", "mho": "mho",
+    "10*": "ten to the power", "10^": "ten to the power", "[pi]": "pi", "%": "percent",
+    "[ppth]": "parts per thousand", "[ppm]": "parts per million", "[ppb]": "parts per billion",
+    "gon": "gon (grade)", "deg": "degree", "'": "minute of arc", "''": "second of arc", "min": "minute",
+    "h": "hour", "d": "day", "wk": "week", "mo": "month", "a": "year", "a_j": "mean Julian year",
+    "[in_i]": "inch", "[ft_i]": "foot", "[yd_i]": "yard", "[mi_i]": "mile", "[lb_av]": "pound",
+    "[oz_av]": "ounce", "[degF]": "degree Fahrenheit", "[hnsf'U]": "Hounsfield unit",
+    "[arb'U]": "arbitrary unit", "[HPF]": "high power field", "[LPF]": "low power field", "[pH]": "pH",
+    "[drp]": "drop", "[psi]": "pound per square inch", "[MET]": "metabolic equivalent", "[diop]": "diopter",
+    "[p'diop]": "prism diopter", "%[slope]": "percent of slope", "[Ch]": "Charrière (French catheter gauge)",
+    "[S]": "Svedberg unit", "[PFU]": "plaque forming unit", "[AU]": "allergen unit", "circ": "circle",
+    "sph": "sphere", "[PRU]": "peripheral vascular resistance unit", "[wood'U]": "Wood unit",
+}
+_POWERS = {1: "", 2: "square ", 3: "cubic "}
+
+
+def describe(expression: str) -> str:
+    """A UCUM unit in plain words: ``mm2`` -> "square millimeter", ``ml/s`` -> "milliliter per second".
+
+    Raises :class:`UCUMError` when the expression is not UCUM. Annotations
+    (``{ratio}``) are kept in brackets: UCUM gives them no meaning of their own.
+    """
+    check(expression)
+    if expression == "1":
+        return "no unit (the number is a count, ratio or score: UCUM's unity)"
+    text = expression
+    words = ""
+    if text.startswith("/"):
+        words, text = "per ", text[1:]
+    return (words + _describe_term(text)).strip()
+
+
+def _describe_term(text: str) -> str:
+    parts: list[str] = []
+    start = depth = 0
+    operators = [""]
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0 and ch in "./":
+            parts.append(text[start:i])
+            operators.append(ch)
+            start = i + 1
+    parts.append(text[start:])
+    out = ""
+    for op, part in zip(operators, parts):
+        joined = {"": "", ".": " ", "/": " per "}[op]
+        out += joined + _describe_component(part)
+    return out
+
+
+def _describe_component(part: str) -> str:
+    annotation = ""
+    m = re.search(r"\{([^}]*)\}$", part)
+    if m:
+        annotation, part = m.group(1), part[: m.start()]
+        if not part:
+            return f"{annotation}: no unit (UCUM's unity, annotated)"
+    if part.startswith("(") and part.endswith(")"):
+        words = f"({_describe_term(part[1:-1])})"
+    elif part.isdigit():
+        words = part
+    elif part.startswith(("10*", "10^")):
+        words = f"10 to the power {part[3:]}"
+    else:
+        words = _describe_simple(part)
+    return f"{words} ({annotation})" if annotation else words
+
+
+def _describe_simple(symbol: str) -> str:
+    atom, power = symbol, 1
+    match = _EXPONENT.match(symbol)
+    if match and not _is_atom(symbol):
+        atom, power = match.group(1), int(match.group(2))
+    name = _atom_words(atom)
+    if power < 0:
+        return f"per {_POWERS.get(-power, '')}{name}" + (f" to the power {-power}" if -power > 3 else "")
+    return f"{_POWERS.get(power, '')}{name}" + (f" to the power {power}" if power > 3 else "")
+
+
+def _atom_words(atom: str) -> str:
+    if atom in ATOM_NAMES:
+        return ATOM_NAMES[atom]
+    for prefix in sorted(PREFIX_NAMES, key=len, reverse=True):
+        rest = atom[len(prefix):]
+        if atom.startswith(prefix) and rest in METRIC and rest in ATOM_NAMES:
+            return PREFIX_NAMES[prefix] + ATOM_NAMES[rest]
+    return atom  # a valid atom without a name in the table: its symbol
