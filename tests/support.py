@@ -13,12 +13,20 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 VENV_BIN = Path(sys.executable).parent
 PIXELMED_JAR = Path("/usr/share/java/pixelmed.jar")
 REQUIRE = os.environ.get("DICOMHELP_REQUIRE_VALIDATORS") == "1"
+
+
+def missing(message: str) -> NoReturn:
+    """A needed external tool is absent: skip here, fail in CI."""
+    if REQUIRE:
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def tool(name: str) -> str:
@@ -29,21 +37,30 @@ def tool(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    message = f"external validator '{name}' is not installed (see .ci/run for the install line)"
-    if REQUIRE:
-        pytest.fail(message)
-    pytest.skip(message)
-    raise AssertionError("unreachable")
+    missing(f"external validator '{name}' is not installed (see .ci/run for the install line)")
 
 
 def pixelmed_jar() -> Path:
     if PIXELMED_JAR.exists() and shutil.which("java"):
         return PIXELMED_JAR
-    message = "PixelMed (pixelmed-apps) or java is not installed"
-    if REQUIRE:
-        pytest.fail(message)
-    pytest.skip(message)
-    raise AssertionError("unreachable")
+    missing("PixelMed (pixelmed-apps) or java is not installed")
+
+
+def chromium() -> str:
+    """Debian's Chromium for the browser tests (driven by Playwright through its executable path)."""
+    found = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        found = None
+    if found:
+        return found
+    missing("Chromium (apt-get install chromium) or Playwright (the test extra) is not installed")
+
+
+# Headless Chromium that never reaches out (no updates, sync, first-run pages); as root it needs --no-sandbox.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-default-apps"]
 
 
 @dataclass

@@ -13,7 +13,7 @@ def test_tour_creates_validates_and_shows_the_whole_result_set(tmp_path: Path) -
     assert "Traceback" not in proc.stderr
     text = proc.stdout
     for heading in ("create results", "render", "dump: the multi-frame Secondary Capture",
-                    "validate: every object", "explain:"):
+                    "validate: every object", "explain:", "view: the result set in the browser"):
         assert any(ln.startswith("== ") and heading in ln for ln in text.splitlines()), heading
     # The SR of the result set has a group of each primitive and the seed's title modifier.
     for template in ("1501", "1410", "1411"):
@@ -24,6 +24,9 @@ def test_tour_creates_validates_and_shows_the_whole_result_set(tmp_path: Path) -
     assert "JPEG-LS Lossless Image Compression, encapsulated" in text
     assert "9 file(s) checked: 9 without errors, 0 with errors; 0 error(s)" in text
     results = tmp_path / "out" / "results"
+    site = tmp_path / "out" / "view" / "index.html"
+    assert f"Open it in a browser (no server needed): {site.resolve().as_uri()}" in text
+    assert "IM000000" in site.read_text() and len(list(site.parent.glob("files/*.html"))) >= 9
     assert (results / "DICOMDIR").exists() and (tmp_path / "out" / "preview.png").stat().st_size > 0
     created = [p for p in results.rglob("*") if p.is_file() and p.name != "DICOMDIR"
                and not p.parent.name.startswith("SE000000")]

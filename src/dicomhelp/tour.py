@@ -134,6 +134,23 @@ STEPS += [
 ]
 
 
+def export_for_the_browser(ctx: TourContext) -> None:
+    """The result set as pages that open from disk: what ``dicomhelp view`` serves, as files."""
+    from dicomhelp.view.export import export_site
+    from dicomhelp.view.index import build_index
+
+    folder, out = ctx.out / "results", ctx.out / "view"
+    ctx.echo(f"$ dicomhelp view {folder} --export {out}")
+    written = export_site(build_index(folder, jobs=1), out, replace=True)
+    home = written.out / "index.html"
+    ctx.echo(f"wrote {home}: {written.pages} page(s), {written.pictures} picture(s)")
+    ctx.echo(f"Open it in a browser (no server needed): {home.resolve().as_uri()}")
+    ctx.echo(f"or run `dicomhelp view {folder}` for a live server (any window, any frame).")
+
+
+STEPS += [Step("view: the result set in the browser, every element explained", export_for_the_browser)]
+
+
 def add_step(step: Step, *, before: str | None = None) -> None:
     """Add a step at the end, or before the step titled ``before``."""
     if before is None:

@@ -37,6 +37,7 @@ register("validate", "dicomhelp.cli.validate", "Check files against the standard
 register("transcode", "dicomhelp.cli.transcode", "Re-encode pixels: RLE, JPEG-LS, JPEG 2000 or uncompressed.")
 register("extract", "dicomhelp.cli.extract", "Write out the PDF (or CDA, STL) inside an object.")
 register("render", "dicomhelp.cli.render", "Render an image through a presentation state (GSPS) into a PNG.")
+register("view", "dicomhelp.cli.view", "See files, a study or a result set in the browser, every element explained.")
 
 
 class LazyGroup(click.Group):

@@ -9,7 +9,8 @@ flip; DISPLAY coordinates are fractions of the displayed area as shown.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -226,23 +227,73 @@ def _draw_text(draw: ImageDraw.ImageDraw, obj: Dataset, geo: Geometry, colour: t
             draw.line([(ax, ay), anchor_to], fill=colour, width=max(1, geo.scale // 2))
 
 
-def render(image: Dataset, ps: Dataset | None = None, *, frame: int = 1, scale: int = 1) -> Rendering:
-    """The image as the presentation state shows it, with its annotations drawn."""
+def render(image: Dataset, ps: Dataset | None = None, *, frame: int = 1, scale: int = 1,
+           source: str | os.PathLike[str] | None = None, window: tuple[float, float] | None = None,
+           layers: Collection[str] | None = None) -> Rendering:
+    """The image as the presentation state shows it, with its annotations drawn.
+
+    ``source`` and ``window`` as for :func:`~dicomhelp.display.pipeline.grayscale`;
+    ``layers``: draw only these graphic layers (all when None).
+    """
     from PIL import Image, ImageDraw
 
-    gray = grayscale(image, ps, frame=frame, scale=scale)
+    gray = grayscale(image, ps, frame=frame, scale=scale, source=source, window=window)
     canvas = Image.fromarray(gray).convert("RGB")
     drawn = 0
     if ps is not None:
-        geo = geometry(image, ps, scale)
-        colours = layer_colours(ps)
-        draw = ImageDraw.Draw(canvas)
-        for item in annotations_for(ps, image, frame):
-            colour = colours.get(str(item.GraphicLayer), DEFAULT_COLOUR)
-            for obj in item.get("GraphicObjectSequence", []):
-                _draw_graphic(draw, obj, geo, colour)
-                drawn += 1
-            for obj in item.get("TextObjectSequence", []):
-                _draw_text(draw, obj, geo, colour)
-                drawn += 1
+        drawn = _draw_annotations(ImageDraw.Draw(canvas), image, ps, frame, geometry(image, ps, scale), layers)
     return Rendering(gray=gray, image=canvas, annotations=drawn)
+
+
+def _draw_annotations(draw: ImageDraw.ImageDraw, image: Dataset, ps: Dataset, frame: int, geo: Geometry,
+                      layers: Collection[str] | None) -> int:
+    colours = layer_colours(ps)
+    drawn = 0
+    for item in annotations_for(ps, image, frame):
+        layer = str(item.GraphicLayer)
+        if layers is not None and layer not in layers:
+            continue
+        colour = colours.get(layer, DEFAULT_COLOUR)
+        for obj in item.get("GraphicObjectSequence", []):
+            _draw_graphic(draw, obj, geo, colour)
+            drawn += 1
+        for obj in item.get("TextObjectSequence", []):
+            _draw_text(draw, obj, geo, colour)
+            drawn += 1
+    return drawn
+
+
+def layer_overlay(image: Dataset, ps: Dataset, layer: str, *, frame: int = 1, scale: int = 1) -> Image.Image:
+    """One graphic layer alone on a transparent canvas the size of the displayed image.
+
+    Drawn by the same code and geometry as :func:`render`, so stacking the
+    overlays of every layer over the bare image gives :func:`render`'s picture;
+    a viewer toggles layers by showing or hiding their overlays.
+    """
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("RGBA", geometry(image, ps, scale).display_size, (0, 0, 0, 0))
+    _draw_annotations(ImageDraw.Draw(canvas), image, ps, frame, geometry(image, ps, scale), {layer})
+    return canvas
+
+
+def region_overlay(image: Dataset, graphic_type: str, data: Sequence[float], *, colour: tuple[int, int, int] =
+                   DEFAULT_COLOUR, ps: Dataset | None = None, scale: int = 1) -> Image.Image:
+    """An SR region (SCOORD: POINT, MULTIPOINT, POLYLINE, CIRCLE, ELLIPSE in image pixel coordinates)
+    on a transparent canvas the size of the displayed image, drawn as a presentation state's graphic."""
+    from PIL import Image, ImageDraw
+    from pydicom import Dataset as _Dataset
+
+    geo = geometry(image, ps, scale)
+    canvas = Image.new("RGBA", geo.display_size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(canvas)
+    values = [float(v) for v in data]
+    kinds = [("POINT", values[i:i + 2]) for i in range(0, len(values) - 1, 2)] if graphic_type == "MULTIPOINT" \
+        else [(graphic_type, values)]
+    for kind, points in kinds:
+        obj = _Dataset()
+        obj.GraphicAnnotationUnits = "PIXEL"
+        obj.GraphicType = kind
+        obj.GraphicData = points
+        _draw_graphic(draw, obj, geo, colour)
+    return canvas

@@ -10,6 +10,7 @@ presentation state uses its own.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -63,18 +64,79 @@ class Geometry:
         return u * w, v * h
 
 
-def frame_pixels(image: Dataset, frame: int = 1) -> np.ndarray:
-    """The stored values of one frame (1-based)."""
-    try:
-        arr = image.pixel_array
-    except Exception as exc:  # a missing decoder or damaged data: one line for the user
-        raise InputError(f"cannot decode the pixel data: {exc}", hint="is a decoder plugin installed?") from None
+def frame_pixels(image: Dataset, frame: int = 1, *, source: str | os.PathLike[str] | None = None) -> np.ndarray:
+    """The stored values of one frame (1-based).
+
+    With ``source`` (the file ``image`` was read from, pixel data not loaded),
+    only that frame's bytes are read and decoded: a 1 GB multi-frame file costs
+    one frame, not the whole pixel data.
+    """
     frames = int(image.get("NumberOfFrames", 1) or 1)
     if int(image.get("SamplesPerPixel", 1)) != 1:
         raise InputError("the image is not grayscale (Samples per Pixel is not 1)")
     if not 1 <= frame <= frames:
         raise InputError(f"frame {frame} does not exist: the image has {frames}")
+    if source is not None:
+        return decode_frame(source, frame)
+    try:
+        arr = image.pixel_array
+    except Exception as exc:  # a missing decoder or damaged data: one line for the user
+        raise InputError(f"cannot decode the pixel data: {exc}", hint="is a decoder plugin installed?") from None
     return arr[frame - 1] if frames > 1 else arr
+
+
+def decode_frame(source: str | os.PathLike[str], frame: int = 1) -> np.ndarray:
+    """Frame ``frame`` (1-based) of the file at ``source``, decoded alone.
+
+    pydicom reads the header, then only the bytes of that frame (native data:
+    at its offset; encapsulated data: its fragments). Colour frames come as
+    RGB (YBR converted), as a viewer shows them.
+    """
+    from pydicom.pixels import pixel_array
+
+    from dicomhelp.io import quiet_pydicom
+
+    try:
+        with quiet_pydicom():
+            return pixel_array(os.fspath(source), index=frame - 1)
+    except Exception as exc:  # a missing decoder or damaged data: one line for the user
+        text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"cannot decode frame {frame}: {text}", source=os.fspath(source),
+                         hint="is the file complete, and a decoder plugin installed?") from None
+
+
+def colour_frame(image: Dataset, frame: int = 1, *, source: str | os.PathLike[str] | None = None) -> np.ndarray:
+    """An 8-bit RGB frame of a colour image (RGB, YBR or PALETTE COLOR), as a viewer shows it.
+
+    No VOI applies to colour images (PS3.3 C.11.2 is for grayscale); wider
+    samples are scaled down to 8 bits.
+    """
+    import numpy as np
+
+    frames = int(image.get("NumberOfFrames", 1) or 1)
+    if not 1 <= frame <= frames:
+        raise InputError(f"frame {frame} does not exist: the image has {frames}")
+    if source is not None:
+        arr = decode_frame(source, frame)
+    else:
+        try:
+            arr = image.pixel_array
+        except Exception as exc:
+            raise InputError(f"cannot decode the pixel data: {exc}", hint="is a decoder plugin installed?") from None
+        arr = arr[frame - 1] if frames > 1 else arr
+    if str(image.get("PhotometricInterpretation", "")) == "PALETTE COLOR":
+        from pydicom.pixels import apply_color_lut
+
+        arr = apply_color_lut(arr, image)
+    bits = int(image.get("BitsStored", 8) or 8)
+    if arr.dtype != np.uint8 or bits > 8:
+        arr = np.clip(arr.astype(np.float64) / float((1 << max(bits, 8)) - 1) * OUT_MAX, 0, OUT_MAX).astype(np.uint8)
+    return np.ascontiguousarray(arr)
+
+
+def is_colour(image: Dataset) -> bool:
+    return int(image.get("SamplesPerPixel", 1) or 1) != 1 or \
+        str(image.get("PhotometricInterpretation", "")) == "PALETTE COLOR"
 
 
 def modality(values: np.ndarray, image: Dataset, ps: Dataset | None) -> np.ndarray:
@@ -210,10 +272,50 @@ def displayed(pvalues: np.ndarray, geo: Geometry) -> np.ndarray:
     return np.ascontiguousarray(out)
 
 
-def grayscale(image: Dataset, ps: Dataset | None = None, *, frame: int = 1, scale: int = 1) -> np.ndarray:
-    """The 8-bit grayscale a viewer shows for ``image`` under ``ps`` (graphics not drawn)."""
-    stored = frame_pixels(image, frame)
+def grayscale(image: Dataset, ps: Dataset | None = None, *, frame: int = 1, scale: int = 1,
+              source: str | os.PathLike[str] | None = None, window: tuple[float, float] | None = None) -> np.ndarray:
+    """The 8-bit grayscale a viewer shows for ``image`` under ``ps`` (graphics not drawn).
+
+    ``source``: decode only this frame from the file (see :func:`frame_pixels`);
+    ``window``: a (center, width) the viewer chose, instead of the state's or the image's VOI.
+    """
+    stored = frame_pixels(image, frame, source=source)
     values = modality(stored, image, ps)
-    normalised = voi(values, _voi_item(ps, image, frame))
+    normalised = voi(values, window_item(*window) if window is not None else _voi_item(ps, image, frame))
     pvalues = presentation(normalised, ps, image)
     return displayed(pvalues, geometry(image, ps, scale))
+
+
+def window_item(center: float, width: float) -> Dataset:
+    """A VOI item holding a linear window (what a viewer's window/level control sets)."""
+    from pydicom import Dataset
+
+    item = Dataset()
+    item.WindowCenter = float(center)
+    item.WindowWidth = max(float(width), 1.0)
+    return item
+
+
+def default_window(image: Dataset, values: np.ndarray | None = None) -> tuple[float, float]:
+    """The window a viewer opens ``image`` with: its own first window, else the full range of ``values``."""
+    if "WindowCenter" in image and "WindowWidth" in image:
+        try:
+            return _first(image.WindowCenter), max(_first(image.WindowWidth), 1.0)
+        except (TypeError, ValueError):
+            pass
+    if values is None:
+        low, high = value_range(image)
+    else:
+        low, high = float(values.min()), float(values.max())
+    return (low + high + 1) / 2, max(high - low + 1, 1.0)
+
+
+def value_range(image: Dataset) -> tuple[float, float]:
+    """The lowest and highest modality value the stored bits allow (for a window slider's ends)."""
+    bits = int(image.get("BitsStored", 16) or 16)
+    signed = int(image.get("PixelRepresentation", 0) or 0) == 1
+    low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    slope = float(image.get("RescaleSlope", 1) or 1)
+    intercept = float(image.get("RescaleIntercept", 0) or 0)
+    ends = sorted((low * slope + intercept, high * slope + intercept))
+    return ends[0], ends[1]

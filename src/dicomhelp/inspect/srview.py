@@ -115,10 +115,18 @@ def _line(ref: ContentItemRef, positions: set[str]) -> SRLine:
 
 
 def _get(ds: Dataset, keyword: str, problems: list[str]) -> str:
+    return element_text(ds, keyword, problems)
+
+
+def element_text(ds: Dataset | None, keyword: str, problems: list[str] | None = None) -> str:
+    """The value of ``keyword`` in ``ds`` as one line ("" when absent or undecodable, noted in ``problems``)."""
+    if ds is None:
+        return ""
     try:
         value = ds.get(keyword)
     except Exception:
-        problems.append(f"{keyword} cannot be decoded")
+        if problems is not None:
+            problems.append(f"{keyword} cannot be decoded")
         return ""
     if value is None:
         return ""

@@ -72,6 +72,10 @@ class Knowledge:
     def __init__(self, index: Index) -> None:
         self.index = index
         self._attr_cache: dict[int, AttributeInfo | None] = {}
+        # Rows asked for again and again (explaining every element of a file asks for the same
+        # modules' IODs hundreds of times): unpickled once per process.
+        self._uses_cache: dict[int, tuple[AttributeUse, ...]] = {}
+        self._module_iods_cache: dict[str, tuple[tuple[str, str], ...]] = {}
 
     # -- attributes ---------------------------------------------------------
     def attribute(self, tag_or_keyword: int | str) -> AttributeInfo | None:
@@ -130,7 +134,9 @@ class Knowledge:
 
     def attribute_uses(self, tag: int) -> tuple[AttributeUse, ...]:
         """The modules that contain ``tag`` (at any sequence depth) with its type there."""
-        return self.index.get("attr_use", f"{tag:08X}") or ()
+        if tag not in self._uses_cache:
+            self._uses_cache[tag] = self.index.get("attr_use", f"{tag:08X}") or ()
+        return self._uses_cache[tag]
 
     def brief(self, tag: int) -> str | None:
         """One plain line for ``dump --explain``: name, VR meaning and the standard's first sentence."""
@@ -165,7 +171,9 @@ class Knowledge:
 
     def iods_using_module(self, module_id: str) -> tuple[tuple[str, str], ...]:
         """(iod_id, usage) of every IOD that includes the module."""
-        return self.index.get("module_iods", module_id) or ()
+        if module_id not in self._module_iods_cache:
+            self._module_iods_cache[module_id] = self.index.get("module_iods", module_id) or ()
+        return self._module_iods_cache[module_id]
 
     def sop_classes_for_iod(self, iod_id: str) -> tuple[str, ...]:
         return tuple(uid for uid in self.index.keys("sop_iod") if self.index.get("sop_iod", uid) == iod_id)

@@ -1,0 +1,140 @@
+"""Pictures for the pages: one frame at a time through the display pipeline, overlays on their own.
+
+A frame is decoded alone (:func:`dicomhelp.display.pipeline.decode_frame`), so the
+first frame of a 1 GB multi-frame costs one frame. Annotations come as
+transparent PNGs the size of the displayed image, drawn by the code ``render``
+uses (:mod:`dicomhelp.display.draw`): a GSPS layer each, an SR region, a SEG
+segment. The page stacks them over the frame and toggles them.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from dicomhelp.errors import InputError
+from dicomhelp.view.index import Entry, FolderIndex
+
+if TYPE_CHECKING:
+    from PIL import Image
+    from pydicom import Dataset
+
+SEGMENT_ALPHA = 140
+
+
+def png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)  # fast: frames are made on each request
+    return buffer.getvalue()
+
+
+def header(path: os.PathLike[str] | str) -> Dataset:
+    """The header of ``path`` (pixel data not loaded), cached while the file is unchanged."""
+    stat = os.stat(path)
+    return _header(os.fspath(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _header(path: str, _mtime: int, _size: int) -> Dataset:
+    from dicomhelp.io import quiet_pydicom, read_file
+
+    with quiet_pydicom():
+        return read_file(path).dataset
+
+
+def frame_image(index: FolderIndex, entry: Entry, frame: int = 1, *, window: tuple[float, float] | None = None,
+                ps: Entry | None = None) -> Image.Image:
+    """Frame ``frame`` of the image ``entry`` as shown (window, or the state ``ps``'s VOI and geometry)."""
+    from PIL import Image
+
+    from dicomhelp.display.draw import render
+    from dicomhelp.display.pipeline import colour_frame
+
+    path = index.path_of(entry)
+    image = header(path)
+    if entry.colour:
+        return Image.fromarray(colour_frame(image, frame, source=path)).convert("RGB")
+    ps_ds = header(index.path_of(ps)) if ps is not None else None
+    # layers=(): the page stacks each layer's overlay on top, so the frame itself stays bare.
+    return render(image, ps_ds, frame=frame, source=path, window=window, layers=()).image
+
+
+def frame_png(index: FolderIndex, entry: Entry, frame: int = 1, **options: Any) -> bytes:
+    return png(frame_image(index, entry, frame, **options))
+
+
+def layer_png(index: FolderIndex, ps: Entry, image: Entry, layer: str, frame: int = 1) -> bytes:
+    from dicomhelp.display.draw import layer_overlay
+
+    return png(layer_overlay(header(index.path_of(image)), header(index.path_of(ps)), layer, frame=frame))
+
+
+def region_png(index: FolderIndex, sr: Entry, position: str, image: Entry, ps: Entry | None = None) -> bytes:
+    from dicomhelp.display.draw import region_overlay
+    from dicomhelp.view.pages import scoord
+
+    found = scoord(index, sr, position)
+    if found is None:
+        raise InputError(f"content item {position} is not a spatial coordinate (SCOORD)", source=sr.rel)
+    item, _label = found
+    ps_ds = header(index.path_of(ps)) if ps is not None else None
+    return png(region_overlay(header(index.path_of(image)), str(item.get("GraphicType", "")),
+                              list(item.get("GraphicData") or []), colour=REGION_COLOUR, ps=ps_ds))
+
+
+REGION_COLOUR = (0, 255, 255)  # cyan: unlike the GSPS's default yellow, so both can be seen at once
+
+
+def segment_png(index: FolderIndex, seg: Entry, image: Entry, number: int, frame: int = 1,
+                ps: Entry | None = None) -> bytes:
+    """Segment ``number`` of ``seg`` where it lies on ``image`` (frame ``frame``), in its colour."""
+    import numpy as np
+    from PIL import Image
+
+    from dicomhelp.display.pipeline import displayed, geometry
+    from dicomhelp.view.pages import segment_colour
+
+    image_ds = header(index.path_of(image))
+    ps_ds = header(index.path_of(ps)) if ps is not None else None
+    geo = geometry(image_ds, ps_ds)
+    mask = _segment_mask(index, seg, image, number, frame)
+    rgba = np.zeros((*geo.display_size[::-1], 4), dtype=np.uint8)
+    if mask is not None:
+        shown = displayed(mask.astype(np.uint8), geo) > 0
+        item = next((s for s in header(index.path_of(seg)).get("SegmentSequence", [])
+                     if int(s.get("SegmentNumber", 0) or 0) == number), None)
+        colour = segment_colour(item, number) if item is not None else (255, 64, 64)
+        rgba[shown] = (*colour, SEGMENT_ALPHA)
+    return png(Image.fromarray(rgba, "RGBA"))
+
+
+def _segment_mask(index: FolderIndex, seg: Entry, image: Entry, number: int, frame: int) -> Any:
+    """The segment's mask on that image frame (rows x columns), or None where the SEG has none."""
+    segmentation = _segmentation(os.fspath(index.path_of(seg)))
+    try:
+        if image.frames > 1:
+            pixels = segmentation.get_pixels_by_source_frame(
+                source_sop_instance_uid=image.sop_instance, source_frame_numbers=[frame], segment_numbers=[number],
+                skip_overlap_checks=True)
+        else:
+            pixels = segmentation.get_pixels_by_source_instance(
+                source_sop_instance_uids=[image.sop_instance], segment_numbers=[number], skip_overlap_checks=True)
+    except (ValueError, KeyError, IndexError, RuntimeError):
+        return None  # the SEG has no frame for this image (or frame)
+    return pixels[0, ..., 0] > 0
+
+
+@lru_cache(maxsize=4)
+def _segmentation(path: str) -> Any:
+    import highdicom as hd
+
+    from dicomhelp.io import quiet_pydicom
+
+    try:
+        with quiet_pydicom():
+            return hd.seg.segread(path)
+    except Exception as exc:  # noqa: BLE001 - a SEG highdicom cannot read: one line, no overlay
+        raise InputError(f"highdicom cannot read this segmentation: {str(exc).splitlines()[0][:160]}",
+                         source=path) from None
