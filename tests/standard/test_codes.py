@@ -335,6 +335,12 @@ def test_dump_explain_says_each_content_item_in_plain_words(k: Any, vendor_sr: P
     explained = [ln for ln in lines if ln.strip().startswith("=> ")]
     assert len(items) == len(explained) > 10  # every content item has its line
     assert any("Diameter = 7.9 mm" in ln and "millimeter" in ln for ln in explained)
+    # A DCM concept dicomhelp has no note for is said in the words of its PS3.16 Annex D definition.
+    assert any(ln.strip() == "=> CONTAINS (part of its parent): Image Library Group: A container that groups common "
+               "information about a set of images used as evidence to produce a report (PS3.16 Annex D); a heading "
+               "over 1 item(s)" for ln in explained)
+    assert any("Modality = Computed Tomography (CT, DCM): Type of data acquisition device (PS3.16 Annex D)" in ln
+               for ln in explained)
 
 
 def test_the_usage_table_is_what_its_generator_makes_from_pixelmeds_jar() -> None:

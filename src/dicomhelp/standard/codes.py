@@ -142,6 +142,17 @@ def definition_facts(k: Knowledge, scheme: str, value: str, meaning: str) -> dic
     return facts
 
 
+def definition_words(k: Knowledge, scheme: str, value: str) -> str | None:
+    """A DCM code's Annex D definition where it says more than the code's meaning (for one-line answers)."""
+    if scheme != "DCM":
+        return None
+    found = k.code_definition(scheme, value)
+    if found is None or not found.definition:
+        return None
+    plain = found.definition.rstrip(".")
+    return None if plain.lower() == found.meaning.lower() else plain
+
+
 def definition_lines(d: dict[str, Any]) -> list[str]:
     """The definition, retirement and older meaning as ``explain`` prints them."""
     lines = []
