@@ -176,12 +176,15 @@ def file_schemes(ds: Dataset) -> dict[str, dict[str, str]]:
 
 
 def concept_words(k: Knowledge, concept: Coded) -> str:
-    """What a concept name is for: dicomhelp's note, else where the standard uses it."""
+    """What a concept name is for: dicomhelp's note, else its PS3.16 definition, else where the standard uses it."""
     note = codes.code_note(concept.scheme, concept.value)
     if note:
         return note
     if codes.is_private_scheme(concept.scheme):
         return f"a concept of the private scheme {concept.scheme}: the writer defines it"
+    definition = codes.definition_words(k, concept.scheme, concept.value)
+    if definition:
+        return f"{definition} (PS3.16 Annex D)"
     facts = codes.code_facts(k, concept.scheme, concept.value)
     if facts is None:
         return f"a code dicomhelp does not know in {concept.scheme}"
@@ -211,7 +214,7 @@ def code_value_words(k: Knowledge, code: Coded, schemes: dict[str, dict[str, str
     if compact:
         return None if info.meaning == code.meaning or not code.meaning else \
             f"the standard's meaning is \"{info.meaning}\""
-    note = codes.code_note(info.scheme, info.value)
+    note = codes.code_note(info.scheme, info.value) or codes.definition_words(k, info.scheme, info.value)
     words = f"a {name} code"
     if info.meaning != code.meaning and code.meaning:
         words += f" (the standard's meaning is \"{info.meaning}\")"
