@@ -46,8 +46,7 @@ class Arrival:
 def start_receiver(out_dir: Path, *, port: int, aet: str = "DICOMHELP", host: str = "127.0.0.1",
                    check: bool = True, on_arrival: Callable[[Arrival], None] | None = None) -> Any:
     """A running Storage SCP (a pynetdicom server: ``.shutdown()`` stops it); raises OSError if the port is taken."""
-    from pynetdicom import AE, AllStoragePresentationContexts, evt
-    from pynetdicom.presentation import ALL_TRANSFER_SYNTAXES
+    from pynetdicom import ALL_TRANSFER_SYNTAXES, AE, AllStoragePresentationContexts, evt
 
     quiet_pynetdicom()
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -149,7 +149,9 @@ def send_paths(paths: Sequence[str], peer: Peer, *, check: bool = True, allow_de
             items.append(entry)
     try:
         for group in _context_groups(items):
-            _send_group(group, peer, timeouts or Timeouts(), retries, allow_decompress, book, done)
+            answered = any(r.status is not None for r in report.results)
+            _send_group(group, peer, timeouts or Timeouts(), retries, allow_decompress, book, done,
+                        first=not answered)
     finally:
         book.close()
     report.seconds = time.perf_counter() - start
@@ -216,7 +218,12 @@ def _context_groups(items: list[Item]) -> Iterator[list[Item]]:
 
 
 def _send_group(items: list[Item], peer: Peer, timeouts: Timeouts, retries: int, allow_decompress: bool,
-                book: Journal, done: Callable[[InstanceResult], None]) -> None:
+                book: Journal, done: Callable[[InstanceResult], None], *, first: bool) -> None:
+    """Send ``items`` on one association (more if it is lost); ``first``: nothing answered yet in this run.
+
+    When the first association of a run cannot be made, that is the one thing to
+    say (:class:`AssociationError`), not the same reason once per file.
+    """
     classes = list(dict.fromkeys(i.sop_class for i in items))
     contexts = []
     for sop in classes:
@@ -229,8 +236,13 @@ def _send_group(items: list[Item], peer: Peer, timeouts: Timeouts, retries: int,
         try:
             assoc = associate(ae, peer, retries=retries, contexts=contexts)
         except AssociationError as exc:
+            if first and reconnects == 0:
+                raise
+            why = exc.message if reconnects == 0 else f"the association was lost and a new one failed: {exc.message}"
             for item in queue:
-                done(InstanceResult(str(item.path), item.sop_instance, "failed", meaning=exc.message))
+                done(InstanceResult(str(item.path), item.sop_instance, "failed",
+                                    meaning=f"not confirmed: {why}; run the same command again to send what "
+                                            "is missing"))
             return
         accepted = {(str(cx.abstract_syntax), str(cx.transfer_syntax[0])) for cx in assoc.accepted_contexts}
         try:
@@ -276,12 +288,15 @@ def _store(assoc: Association, item: Item, accepted: set[tuple[str, str]],
                                       f"(it rejected every presentation context for {item.sop_class})")
     try:
         rsp = assoc.send_c_store(payload)
+    except RuntimeError:  # the association ended between two instances
+        return None
     except (ValueError, AttributeError) as exc:  # pynetdicom could not encode or read the dataset
         return InstanceResult(name, item.sop_instance, "failed", meaning=f"could not be sent: {exc}")
     if "Status" not in rsp:
-        if not assoc.is_established:
-            return None
-        return InstanceResult(name, item.sop_instance, "failed", meaning="the peer sent no valid response")
+        # No answer: aborted, timed out or garbled; pynetdicom aborts the association in each case,
+        # sometimes a moment after returning, so the instance is unconfirmed and asked again.
+        assoc.abort()
+        return None
     code = int(rsp.Status)
     category, meaning = status_words(code)
     comment = rsp.get("ErrorComment")
