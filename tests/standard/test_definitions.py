@@ -186,3 +186,13 @@ def test_the_script_regenerates_the_committed_file() -> None:
         pytest.skip(f"{tarball} is not cached (run scripts/build_ps316_definitions.py once)")
     proc = subprocess.run([sys.executable, str(SCRIPT), "--check", "--no-download"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_code_value_line_of_the_seed_sample_gives_the_definition(k: Any) -> None:
+    line = "SH (0008, 0100)                 CodeValue                                       121049"
+    assert line in (ROOT / "tests" / "data" / "seed_sample.txt").read_text(encoding="utf-8")
+    assert ('known in DCM: "Language of Content Item and Descendants", defined by PS3.16 Annex D as "The language '
+            'of the current content item (node in a tree of content) and all its descendants"') in \
+        explain(line, k)["value_words"]
+    # A definition that only repeats the meaning (113011's) is not repeated.
+    assert "defined by" not in explain("SH (0008, 0100) CodeValue 113011", k)["value_words"]

@@ -221,6 +221,11 @@ def code_value_words(k: Knowledge, code: Coded, schemes: dict[str, dict[str, str
     return f"{words}: {note}" if note else words
 
 
+def _defined_as(k: Knowledge, scheme: str, value: str) -> str:
+    definition = codes.definition_words(k, scheme, value)
+    return f", defined by PS3.16 Annex D as \"{definition}\"" if definition else ""
+
+
 _OPEN_SCHEMES = frozenset({"RFC5646", "ISO3166_1", "ISO639_1", "ISO639_2", "UCUM", "DCMUID"})
 
 
@@ -343,7 +348,8 @@ def value_words(k: Knowledge, keyword: str, value: str, count: int | None = None
         return codes.scheme_words(facts) + (f" ({facts['note']})" if facts["note"] else "")
     if keyword in ("CodeValue", "LongCodeValue"):
         schemes = k.schemes_for_code_value(value)
-        found = [f"{s}: \"{info.meaning}\"" for s in schemes if (info := k.code(s, value)) is not None]
+        found = [f"{s}: \"{info.meaning}\"" + _defined_as(k, s, value) for s in schemes
+                 if (info := k.code(s, value)) is not None]
         if found:
             return f"code value {value}, known in {'; '.join(found)} (the Coding Scheme Designator beside it says which)"
         return (f"code value {value}: not in a scheme dicomhelp knows, so its meaning is the Code Meaning beside it "
