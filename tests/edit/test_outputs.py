@@ -153,3 +153,31 @@ def test_placing_never_replaces_a_name_taken_meanwhile(tmp_path: Path) -> None:
     staged = folder.stage()
     staged.write_bytes(b"y")
     assert folder.place(staged, "etc/1.2.3", "y").output == tmp_path / "etc" / "1.2.3_2"
+
+
+def test_transcode_a_folder_into_a_folder_follows_the_same_rule(study: Path, tmp_path: Path) -> None:
+    out = tmp_path / "rle"
+    out.mkdir()
+    (out / "b.dcm").write_bytes(b"keep me")
+    before = _tree(study)
+    proc = run_cli("transcode", str(study), str(out), "--to", "rle-lossless", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert _tree(study) == before and (out / "b.dcm").read_bytes() == b"keep me"
+    report = json.loads(proc.stdout)
+    assert [(Path(r["source"]).name, r["status"], Path(r["output"]).name) for r in report] == [
+        ("a.dcm", "written", "a.dcm"), ("b.dcm", "written", "b_2.dcm"), ("c.dcm", "written", "c.dcm")]
+    original = pydicom.dcmread(study / "a.dcm").pixel_array
+    for name in ("a.dcm", "b_2.dcm", "c.dcm"):
+        ds = pydicom.dcmread(out / name)
+        assert ds.file_meta.TransferSyntaxUID == pydicom.uid.RLELossless
+        assert (ds.pixel_array == original).all()  # lossless, bit for bit
+    again = run_cli("transcode", str(study), str(out), "--to", "rle-lossless")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == f"transcoded into {out}: 3 in, 0 written, 0 failed, 3 duplicate(s)"
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    shutil.copy(sample_file("reportsi.dcm"), bad / "sr.dcm")
+    proc = run_cli("transcode", str(bad), str(tmp_path / "bad-out"), "--to", "rle-lossless")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stdout.strip().endswith("1 in, 0 written, 1 failed, 0 duplicate(s)")
+    assert not (tmp_path / "bad-out").exists() or not _tree(tmp_path / "bad-out")  # no output, no staging
