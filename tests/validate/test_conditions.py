@@ -72,5 +72,26 @@ def test_one_uid_for_two_entities(mutate) -> None:
     assert not found(sample_file("CT_small.dcm"), "uids.reused")
     path = mutate("CT_small.dcm", lambda d: setattr(d, "FrameOfReferenceUID", d.StudyInstanceUID))
     [f] = found(path, "uids.reused")
-    assert f.keyword == "FrameOfReferenceUID" and "StudyInstanceUID" in f.message and f.reference == "PS3.5 9.1"
+    assert f.keyword == "StudyInstanceUID" and "FrameOfReferenceUID" in f.message and f.reference == "PS3.5 9.1"
     assert any("same value as FrameOfReferenceUID" in e for e in dciodvfy(path).errors)
+
+
+def test_native_pixel_data_that_does_not_fit_rows_and_columns(mutate) -> None:
+    assert not found(sample_file("CT_small.dcm"), "encoding.pixel-length")
+    path = mutate("CT_small.dcm", lambda d: setattr(d, "Rows", d.Rows + 8))
+    [f] = found(path, "encoding.pixel-length")
+    assert f.keyword == "PixelData" and "short of" in f.message and f.reference == "PS3.5 8.1.1"
+    assert about(dciodvfy(path), "PixelData")
+    assert not found(sample_file("693_J2KI.dcm"), "encoding.pixel-length")  # encapsulated: fragments, not cells
+
+
+def test_an_empty_private_creator(mutate) -> None:
+    def empty_creator(d: object) -> None:
+        d.add_new(0x00090011, "LO", "")  # type: ignore[attr-defined]
+        d.add_new(0x00091100, "LO", "ACME")  # type: ignore[attr-defined]
+
+    assert not found(sample_file("CT_small.dcm"), "values.private-creator-empty")
+    path = mutate("CT_small.dcm", empty_creator)
+    [f] = found(path, "values.private-creator-empty")
+    assert f.tag == 0x00090011 and f.reference == "PS3.5 7.8.1"
+    assert any("private owner value - empty" in e for e in dciodvfy(path).errors)

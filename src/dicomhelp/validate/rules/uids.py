@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from dicomhelp.validate.context import Context
 
 REF = "PS3.5 9.1"
-# The top-level identifiers of distinct entities, outermost first (the finding names the inner one).
+# The top-level identifiers of distinct entities, outermost first.
 ENTITY_UIDS = (
     (0x0020000D, "StudyInstanceUID"),
     (0x0020000E, "SeriesInstanceUID"),
@@ -37,14 +37,16 @@ def _uid(ctx: Context, tag: int) -> str:
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    first: dict[str, str] = {}
+    first: dict[str, tuple[str, int]] = {}
     for tag, keyword in ENTITY_UIDS:
         value = _uid(ctx, tag)
         if not value:
             continue
         if value in first:
-            yield error("uids.reused", f"{keyword} <{value}> is also the {first[value]}: one UID names two "
-                        "different entities", tag=tag, keyword=keyword, path=keyword, reference=REF,
+            # Named on the first of the two, as dciodvfy does ("StudyInstanceUID has same value as ...").
+            outer, outer_tag = first[value]
+            yield error("uids.reused", f"{outer} <{value}> is also the {keyword}: one UID names two "
+                        "different entities", tag=outer_tag, keyword=outer, path=outer, reference=REF,
                         fix=f"give {keyword} a UID of its own, made for that {keyword[:-3]}")
         else:
-            first[value] = keyword
+            first[value] = (keyword, tag)
