@@ -95,3 +95,33 @@ def test_an_empty_private_creator(mutate) -> None:
     [f] = found(path, "values.private-creator-empty")
     assert f.tag == 0x00090011 and f.reference == "PS3.5 7.8.1"
     assert any("private owner value - empty" in e for e in dciodvfy(path).errors)
+
+
+def test_native_pixel_data_over_8_bits_must_be_ow(mutate) -> None:
+    assert not found(sample_file("CT_small.dcm"), "encoding.pixel-vr")
+    path = mutate("CT_small.dcm", lambda d: setattr(d["PixelData"], "VR", "OB"))  # 16 bits stored as OB
+    [f] = found(path, "encoding.pixel-vr")
+    assert "OW" in f.message and f.reference == "PS3.5 A.2"
+    assert about(dciodvfy(path), "PixelData")
+
+
+def test_a_numeric_enumerated_value_is_compared_as_a_number(mutate) -> None:
+    def as_dx(value: str):  # CT_small's header as a Digital X-Ray image: Rescale Intercept is enumerated 0
+        def change(d: object) -> None:
+            d.SOPClassUID = d.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1.1"  # type: ignore
+            d.RescaleIntercept = value  # type: ignore[attr-defined]
+        return change
+
+    def intercept(path: Path) -> list:
+        return [f for f in found(path, "iod.enumerated") if f.keyword == "RescaleIntercept"]
+
+    assert not intercept(mutate("CT_small.dcm", as_dx("0.0")))
+    assert intercept(mutate("CT_small.dcm", as_dx("5")))
+
+
+def test_ucum_units_with_a_leading_annotation_are_valid() -> None:
+    from dicomhelp.create.sr import ucum
+
+    # PS3.16 CID 85 writes the SUV units this way.
+    assert ucum.is_valid("{SUVbw}g/ml") and ucum.is_valid("{SUVbsa}cm2/g")
+    assert not ucum.is_valid("{SUVbw}gx/ml")

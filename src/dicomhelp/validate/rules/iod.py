@@ -365,9 +365,18 @@ def _enumerated(item: Dataset, attr: Any, module: ModulePlan, where: dict[str, A
         return
     if isinstance(value, int) and value in {_number(e) for e in allowed}:
         return  # binary values against the standard's numbers (0001H, 16)
+    if _as_float(text) is not None and _as_float(text) in {_as_float(e) for e in allowed}:
+        return  # a DS/IS value is a number: "0.0" is the enumerated 0 (PS3.5 6.2, DS)
     yield error("iod.enumerated", f"<{text}> is not one of the enumerated values",
                 reference=f"enumerated values of {attr.keyword} in the {module_ref(module)}",
                 fix=f"use one of: {', '.join(sorted(allowed)[:12])}", **where)
+
+
+def _as_float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _number(text: str) -> int | None:
