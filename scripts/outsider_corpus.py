@@ -150,11 +150,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def _dciodvfy(path: Path) -> list[object] | None:
     """dciodvfy's findings, or None when it crashed (it aborts on 32-bit pixel data): no verdict."""
-    from dicomhelp.validate.dciodvfy import dciodvfy_path, parse_output
+    from dicomhelp.validate.dciodvfy import run_dciodvfy
 
-    exe = dciodvfy_path()
-    proc = subprocess.run([exe, "-new", str(path)], capture_output=True, text=True, errors="replace")
-    return None if proc.returncode < 0 else parse_output(proc.stdout + proc.stderr)
+    findings = run_dciodvfy(path)
+    return None if any(f.rule == "dciodvfy.crashed" for f in findings) else findings
 
 
 def _attribute(f: object) -> str | None:

@@ -125,3 +125,18 @@ def test_ucum_units_with_a_leading_annotation_are_valid() -> None:
     # PS3.16 CID 85 writes the SUV units this way.
     assert ucum.is_valid("{SUVbw}g/ml") and ucum.is_valid("{SUVbsa}cm2/g")
     assert not ucum.is_valid("{SUVbw}gx/ml")
+
+
+def test_newer_enumerated_values_are_known(mutate) -> None:
+    def as_seg(kind: str):  # CT_small's header as a Segmentation: Segmentation Type is enumerated
+        def change(d: object) -> None:
+            d.SOPClassUID = d.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.66.4"  # type: ignore
+            d.SegmentationType = kind  # type: ignore[attr-defined]
+        return change
+
+    def kind(path: Path) -> list:
+        return [f for f in found(path, "iod.enumerated") if f.keyword == "SegmentationType"]
+
+    assert not kind(mutate("CT_small.dcm", as_seg("LABELMAP")))  # label maps: PS3.3 2024 editions, newer than the tables
+    assert not kind(mutate("CT_small.dcm", as_seg("BINARY")))
+    assert kind(mutate("CT_small.dcm", as_seg("BITMAP")))
