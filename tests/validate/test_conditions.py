@@ -105,18 +105,26 @@ def test_native_pixel_data_over_8_bits_must_be_ow(mutate) -> None:
     assert about(dciodvfy(path), "PixelData")
 
 
+def as_class(sop_class: str, **values: str):
+    """A change making CT_small's header an object of another SOP class, with ``values`` set."""
+    def change(d: object) -> None:
+        d.SOPClassUID = d.file_meta.MediaStorageSOPClassUID = sop_class  # type: ignore[attr-defined]
+        for keyword, value in values.items():
+            setattr(d, keyword, value)
+    return change
+
+
+def enumerated(path: Path, keyword: str) -> list:
+    return [f for f in found(path, "iod.enumerated") if f.keyword == keyword]
+
+
+DX = "1.2.840.10008.5.1.4.1.1.1.1"  # Digital X-Ray Image: Rescale Intercept is enumerated 0
+SEG = "1.2.840.10008.5.1.4.1.1.66.4"  # Segmentation: Segmentation Type is enumerated
+
+
 def test_a_numeric_enumerated_value_is_compared_as_a_number(mutate) -> None:
-    def as_dx(value: str):  # CT_small's header as a Digital X-Ray image: Rescale Intercept is enumerated 0
-        def change(d: object) -> None:
-            d.SOPClassUID = d.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1.1"  # type: ignore
-            d.RescaleIntercept = value  # type: ignore[attr-defined]
-        return change
-
-    def intercept(path: Path) -> list:
-        return [f for f in found(path, "iod.enumerated") if f.keyword == "RescaleIntercept"]
-
-    assert not intercept(mutate("CT_small.dcm", as_dx("0.0")))
-    assert intercept(mutate("CT_small.dcm", as_dx("5")))
+    assert not enumerated(mutate("CT_small.dcm", as_class(DX, RescaleIntercept="0.0")), "RescaleIntercept")
+    assert enumerated(mutate("CT_small.dcm", as_class(DX, RescaleIntercept="5")), "RescaleIntercept")
 
 
 def test_ucum_units_with_a_leading_annotation_are_valid() -> None:
@@ -128,15 +136,7 @@ def test_ucum_units_with_a_leading_annotation_are_valid() -> None:
 
 
 def test_newer_enumerated_values_are_known(mutate) -> None:
-    def as_seg(kind: str):  # CT_small's header as a Segmentation: Segmentation Type is enumerated
-        def change(d: object) -> None:
-            d.SOPClassUID = d.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.66.4"  # type: ignore
-            d.SegmentationType = kind  # type: ignore[attr-defined]
-        return change
-
-    def kind(path: Path) -> list:
-        return [f for f in found(path, "iod.enumerated") if f.keyword == "SegmentationType"]
-
-    assert not kind(mutate("CT_small.dcm", as_seg("LABELMAP")))  # label maps: PS3.3 2024 editions, newer than the tables
-    assert not kind(mutate("CT_small.dcm", as_seg("BINARY")))
-    assert kind(mutate("CT_small.dcm", as_seg("BITMAP")))
+    # label maps: PS3.3 2024 editions, newer than the tables
+    assert not enumerated(mutate("CT_small.dcm", as_class(SEG, SegmentationType="LABELMAP")), "SegmentationType")
+    assert not enumerated(mutate("CT_small.dcm", as_class(SEG, SegmentationType="BINARY")), "SegmentationType")
+    assert enumerated(mutate("CT_small.dcm", as_class(SEG, SegmentationType="BITMAP")), "SegmentationType")
