@@ -56,6 +56,9 @@ def associate(ae: AE, peer: Peer, *, retries: int = 0, backoff: float = 0.5,
 
     A rejection that says permanent is not retried: asking again gets the same answer.
     """
+    from pynetdicom import evt
+
+    kwargs["evt_handlers"] = [*kwargs.get("evt_handlers", []), (evt.EVT_CONN_OPEN, no_delay)]
     attempt = 0
     while True:
         assoc = ae.associate(peer.host, peer.port, ae_title=peer.aet, **kwargs)
@@ -66,6 +69,23 @@ def associate(ae: AE, peer: Peer, *, retries: int = 0, backoff: float = 0.5,
             raise AssociationError(reason, source=str(peer), hint=_hint(reason))
         sleep(backoff * 2 ** attempt)
         attempt += 1
+
+
+def no_delay(event: Any) -> None:
+    """EVT_CONN_OPEN: send each PDU at once (TCP_NODELAY).
+
+    A C-STORE is a request and a dataset written one after the other, then a
+    wait for the answer: with Nagle's algorithm the kernel holds the tail back
+    for the peer's delayed ACK, ~40 ms per instance (100 instances/s became 10).
+    """
+    import socket
+
+    sock = getattr(getattr(event.assoc.dul, "socket", None), "socket", None)
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass  # not TCP (a test double) or already closed: only speed is lost
 
 
 def failure_reason(assoc: Association, peer: Peer) -> tuple[str, bool]:
