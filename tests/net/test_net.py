@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from pydicom import dcmread
 
-from net.orthanc import RECEIVER_AET, Orthanc, dcmtk_tool, free_port, start_orthanc
+from net.orthanc import PASSWORD, RECEIVER_AET, USER, Orthanc, dcmtk_tool, free_port, start_orthanc
 from dicomhelp.io import sample_file
 from dicomhelp.samples import make_sample_study
-from support import assert_clean_failure, run_cli
+from support import assert_clean_failure, missing, run_cli
 
 pytestmark = pytest.mark.validators
 
@@ -279,3 +279,42 @@ def test_help_has_examples() -> None:
 
 def test_orthanc_is_started_by_the_fixture_not_found_running(orthanc: Orthanc) -> None:
     assert shutil.which("Orthanc") and orthanc.process is not None and orthanc.process.poll() is None
+
+
+def web_url(orthanc: Orthanc, password: str = PASSWORD) -> str:
+    if not (orthanc.config()["Plugins"]):
+        missing("the Orthanc DICOMweb plugin is not installed (apt-get install orthanc-dicomweb)")
+    return f"http://{USER}:{password}@127.0.0.1:{orthanc.http_port}/dicom-web"
+
+
+def test_dicomweb_stow_qido_wado(orthanc: Orthanc, tmp_path: Path) -> None:
+    originals = sample_study(tmp_path / "study", slices=2)
+    url = web_url(orthanc)
+    sent = run_cli("send", str(tmp_path / "study"), "--web", url, "--journal", str(tmp_path / "j"))
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert sent.stdout.count("stored: ") == 2 and PASSWORD not in sent.stdout + sent.stderr
+    again = run_cli("send", str(tmp_path / "study"), "--web", url, "--journal", str(tmp_path / "j"))
+    assert again.stdout.count("already stored: ") == 2
+    study_uid = str(dcmread(originals[0]).StudyInstanceUID)
+    rows = json.loads(run_cli("find", "--web", url, "--patient-id", "1CT1", "--json").stdout)
+    assert [r["NumberOfStudyRelatedInstances"] for r in rows if r["StudyInstanceUID"] == study_uid] == ["2"]
+    got = run_cli("get", study_uid, "--web", url, "-o", str(tmp_path / "got"))
+    assert got.returncode == 0, got.stdout + got.stderr
+    for original in originals:
+        uid = str(dcmread(original).SOPInstanceUID)
+        same_dataset(original, tmp_path / "got" / f"{uid}.dcm")
+        same_dataset(original, orthanc.file_of(uid))
+
+
+def test_dicomweb_faults_are_one_line(orthanc: Orthanc, tmp_path: Path) -> None:
+    sample_study(tmp_path / "study", slices=1)
+    wrong = web_url(orthanc, password="wrong")
+    closed = f"http://127.0.0.1:{free_port()}/dicom-web"
+    for url, expected in ((wrong, "HTTP 401: authentication required or refused"), (closed, "no HTTP service answers")):
+        for proc in (run_cli("find", "--web", url),
+                     run_cli("send", str(tmp_path / "study"), "--web", url, "--journal", str(tmp_path / "j"))):
+            assert_clean_failure(proc, 1)
+            lines = proc.stderr.strip().splitlines()
+            assert len(lines) == 1 and expected in lines[0] and "wrong" not in lines[0], proc.stderr
+    assert_clean_failure(run_cli("find", "--web", "ftp://x"), 2)
+    assert_clean_failure(run_cli("find"), 2)

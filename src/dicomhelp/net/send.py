@@ -139,7 +139,7 @@ def send_paths(paths: Sequence[str], peer: Peer, *, check: bool = True, allow_de
             on_result(result)
 
     items: list[Item] = []
-    for entry in _items(paths):
+    for entry in items_in(paths):
         if isinstance(entry, InstanceResult):
             done(entry)
         elif entry.sop_instance in confirmed:
@@ -158,7 +158,7 @@ def send_paths(paths: Sequence[str], peer: Peer, *, check: bool = True, allow_de
     return report
 
 
-def _items(paths: Sequence[str]) -> Iterator[Item | InstanceResult]:
+def items_in(paths: Sequence[str]) -> Iterator[Item | InstanceResult]:
     """Each instance's header, in a stable order; a DICOMDIR stands for the files it lists."""
     from dicomhelp.io import iter_files, read_file
 
