@@ -318,3 +318,42 @@ def test_dicomweb_faults_are_one_line(orthanc: Orthanc, tmp_path: Path) -> None:
             assert len(lines) == 1 and expected in lines[0] and "wrong" not in lines[0], proc.stderr
     assert_clean_failure(run_cli("find", "--web", "ftp://x"), 2)
     assert_clean_failure(run_cli("find"), 2)
+
+
+def test_a_sop_class_the_peer_rejects_fails_alone(orthanc: Orthanc, tmp_path: Path) -> None:
+    paths = sample_study(tmp_path / "study", slices=2)
+    ds = dcmread(paths[1])
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = "1.2.826.0.1.3680043.10.543.99.1"  # no one's storage class
+    ds.save_as(paths[1])
+    proc = send(str(tmp_path / "study"), orthanc.peer, "--no-check", "--journal", str(tmp_path / "j"))
+    assert proc.returncode == 1
+    assert f"stored: {paths[0]}" in proc.stdout
+    assert f"failed: {paths[1]}: the peer does not store 1.2.826.0.1.3680043.10.543.99.1 objects (it rejected every " \
+        "presentation context for 1.2.826.0.1.3680043.10.543.99.1)" in proc.stdout
+    assert "2 instance(s) to" in proc.stdout and "1 stored, 1 failed" in proc.stdout
+
+
+def test_peers_file_mistakes_are_usage_errors(tmp_path: Path) -> None:
+    peers = tmp_path / "peers.toml"
+    for text, expected in (("[peers.pacs\n", "not valid TOML"),
+                           ('[peers.pacs]\naet = "X"\n', "needs aet (text), host (text) and port (a number)"),
+                           ('[peers.pacs]\naet = "X"\nhost = "h"\nport = 70000\n', "port 70000 is out of range")):
+        peers.write_text(text)
+        proc = run_cli("echo", "pacs", env={"DICOMHELP_PEERS": str(peers)})
+        assert_clean_failure(proc, 2)
+        assert expected in proc.stderr and str(peers) in proc.stderr, proc.stderr
+
+
+def test_a_torn_journal_line_is_ignored(tmp_path: Path) -> None:
+    from dicomhelp.net import parse_peer
+    from dicomhelp.net.journal import Journal
+
+    peer = parse_peer("PACS@127.0.0.1:104")
+    book = Journal(tmp_path / "j.jsonl", peer)
+    book.record("1.2.3", 0, True)
+    book.record("1.2.4", 0xA700, False)
+    book.close()
+    with (tmp_path / "j.jsonl").open("a") as fh:
+        fh.write('{"peer": "PACS@127.0.0.1:104", "sop_instance_uid": "1.2.5", "sta')  # killed mid-write
+    assert book.confirmed() == {"1.2.3"}
+    assert Journal(tmp_path / "j.jsonl", parse_peer("OTHER@127.0.0.1:104")).confirmed() == set()
