@@ -3,7 +3,8 @@
     python benchmarks/bench_network.py [--count 500]
 
 ``--count`` small CT instances (the sample study's 128x128 slices, 32 kB each)
-are written to a temporary folder and sent in one association to two peers
+are written to a temporary folder and sent (in one association, and in two
+with ``--jobs 2``) to two peers
 on loopback ports: a fresh Orthanc (storage in the temporary folder; a new one
 for each sender, so neither finds the other's instances) and DCMTK's
 ``storescp --ignore`` (receives, writes nothing: the sender's own cost).
@@ -49,6 +50,8 @@ def senders(folder: Path, aet: str, port: int, journal: Path) -> dict[str, list[
         "storescu +sd": [dcmtk_tool("storescu"), "-aec", aet, "+sd", "127.0.0.1", str(port), str(folder)],
         "dicomhelp send": [sys.executable, "-m", "dicomhelp", "send", str(folder), f"{aet}@127.0.0.1:{port}",
                            "--no-check", "--resend", "--journal", str(journal)],
+        "dicomhelp send -j2": [sys.executable, "-m", "dicomhelp", "send", str(folder), f"{aet}@127.0.0.1:{port}",
+                               "--no-check", "--resend", "--jobs", "2", "--journal", str(journal) + "2"],
     }
 
 
@@ -84,9 +87,9 @@ def main() -> None:
             scp.wait()
         for peer in ("Orthanc", "storescp --ignore"):
             base = results[(peer, "storescu +sd")]
-            for name in ("storescu +sd", "dicomhelp send"):
+            for name in ("storescu +sd", "dicomhelp send", "dicomhelp send -j2"):
                 s = results[(peer, name)]
-                print(f"{peer:18} {name:15} {s:6.2f} s  {args.count / s:7.1f} instances/s  {base / s:4.2f}x storescu")
+                print(f"{peer:18} {name:18} {s:6.2f} s  {args.count / s:7.1f} instances/s  {base / s:4.2f}x storescu")
 
 
 if __name__ == "__main__":

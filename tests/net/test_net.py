@@ -357,3 +357,15 @@ def test_a_torn_journal_line_is_ignored(tmp_path: Path) -> None:
         fh.write('{"peer": "PACS@127.0.0.1:104", "sop_instance_uid": "1.2.5", "sta')  # killed mid-write
     assert book.confirmed() == {"1.2.3"}
     assert Journal(tmp_path / "j.jsonl", parse_peer("OTHER@127.0.0.1:104")).confirmed() == set()
+
+
+def test_two_associations_in_parallel_store_each_instance_once(orthanc: Orthanc, tmp_path: Path) -> None:
+    paths = sample_study(tmp_path / "study", slices=12)
+    journal = tmp_path / "j.jsonl"
+    proc = send(str(tmp_path / "study"), orthanc.peer, "--no-check", "--jobs", "2", "--journal", str(journal))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "12 instance(s) to" in proc.stdout and ": 12 stored" in proc.stdout
+    entries = [json.loads(line) for line in journal.read_text().splitlines()]
+    uids = [str(dcmread(p).SOPInstanceUID) for p in paths]
+    assert sorted(e["sop_instance_uid"] for e in entries) == sorted(uids)
+    assert all(orthanc.count_of(uid) == 1 for uid in uids)

@@ -36,11 +36,13 @@ Exit codes: 0 all stored; 1 some not stored (or the check found errors); 2 usage
               help="When the peer takes only uncompressed pixels, decompress lossy objects too.")
 @click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The journal file (default: one per peer and inputs in the user's state folder).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Associations in parallel (DIMSE), each sending a share of the instances.")
 @click.option("--resend", is_flag=True, help="Send everything again, whatever the journal says.")
 @network_options
 @json_option
 def command(args: tuple[str, ...], web: str | None, no_check: bool, allow_decompress: bool, journal: Path | None,
-            resend: bool, calling_aet: str | None, timeout: float, retries: int, as_json: bool) -> None:
+            jobs: int, resend: bool, calling_aet: str | None, timeout: float, retries: int, as_json: bool) -> None:
     """Send DICOM files (PATHS: files, folders, DICOMDIRs) to PEER by C-STORE.
 
     PEER is AET@host:port or a name from ~/.config/dicomhelp/peers.toml.
@@ -62,7 +64,7 @@ def command(args: tuple[str, ...], web: str | None, no_check: bool, allow_decomp
             report = send_paths(list(args[:-1]), parse_peer(args[-1], calling_aet=calling_aet),
                                 check=not no_check, allow_decompress=allow_decompress, journal=journal,
                                 resend=resend, timeouts=network_timeouts(timeout), retries=retries,
-                                on_result=on_result)
+                                jobs=jobs, on_result=on_result)
     except CheckFailed as exc:
         for file in exc.run.files:
             for f in file.findings:

@@ -10,6 +10,7 @@ like an original.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -121,10 +122,13 @@ def pre_send_check(paths: Sequence[str]) -> RunReport:
 
 def send_paths(paths: Sequence[str], peer: Peer, *, check: bool = True, allow_decompress: bool = False,
                journal: Path | None = None, resend: bool = False, timeouts: Timeouts | None = None,
-               retries: int = 2, on_result: Callable[[InstanceResult], None] | None = None) -> SendReport:
+               retries: int = 2, jobs: int = 1,
+               on_result: Callable[[InstanceResult], None] | None = None) -> SendReport:
     """Send every DICOM instance under ``paths`` to ``peer``, skipping those its journal confirms.
 
-    ``on_result`` is called once per instance, as the peer answers.
+    ``on_result`` is called once per instance, as the peer answers (from one
+    thread at a time). ``jobs`` associations send in parallel, each a share of
+    the instances: a PACS that takes its time per instance serves several at once.
     """
     start = time.perf_counter()
     report = SendReport(peer, journal or default_journal(peer, list(paths)))
@@ -133,10 +137,13 @@ def send_paths(paths: Sequence[str], peer: Peer, *, check: bool = True, allow_de
     book = Journal(report.journal, peer)
     confirmed = set() if resend else book.confirmed()
 
+    lock = threading.Lock()
+
     def done(result: InstanceResult) -> None:
-        report.results.append(result)
-        if on_result:
-            on_result(result)
+        with lock:
+            report.results.append(result)
+            if on_result:
+                on_result(result)
 
     items: list[Item] = []
     for entry in items_in(paths):
@@ -147,11 +154,23 @@ def send_paths(paths: Sequence[str], peer: Peer, *, check: bool = True, allow_de
                                 meaning="confirmed by the peer in an earlier run (journal)"))
         else:
             items.append(entry)
-    try:
-        for group in _context_groups(items):
-            answered = any(r.status is not None for r in report.results)
+    def share(part: list[Item]) -> None:
+        for group in _context_groups(part):
+            with lock:
+                answered = any(r.status is not None for r in report.results)
             _send_group(group, peer, timeouts or Timeouts(), retries, allow_decompress, book, done,
                         first=not answered)
+
+    try:
+        if jobs <= 1 or len(items) < 2:
+            share(items)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                futures = [pool.submit(share, items[i::jobs]) for i in range(jobs)]
+            for future in futures:
+                future.result()  # the first association that could not be made, if any
     finally:
         book.close()
     report.seconds = time.perf_counter() - start
