@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from pydicom import dcmread
 
-from net.orthanc import PASSWORD, RECEIVER_AET, USER, Orthanc, dcmtk_tool, free_port, start_orthanc
+from net.orthanc import (PASSWORD, RECEIVER_AET, USER, Orthanc, dcmtk_tool, free_port, make_certificates,
+                         start_orthanc)
 from dicomhelp.io import sample_file
 from dicomhelp.samples import make_sample_study
 from support import assert_clean_failure, missing, run_cli
@@ -231,7 +232,8 @@ def test_receive_from_send_and_from_storescu(receiver: tuple[subprocess.Popen[st
     sent = send(str(tmp_path / "study"), f"{RECEIVER_AET}@127.0.0.1:{port}", "--journal", str(tmp_path / "j"))
     assert sent.returncode == 0, sent.stdout + sent.stderr
     mr_rle = sample_file("MR_small_RLE.dcm")
-    storescu = subprocess.run([dcmtk_tool("storescu"), "-aec", RECEIVER_AET, "-xr", "127.0.0.1", str(port), str(mr_rle)],
+    storescu = subprocess.run([dcmtk_tool("storescu"), "-aec", RECEIVER_AET, "-xr", "127.0.0.1", str(port),
+                               str(mr_rle)],
                               capture_output=True, text=True, timeout=60)
     assert storescu.returncode == 0, storescu.stderr
     wrong = subprocess.run([dcmtk_tool("storescu"), "-aec", "SOMEONE_ELSE", "127.0.0.1", str(port), str(mr_rle)],
@@ -369,3 +371,44 @@ def test_two_associations_in_parallel_store_each_instance_once(orthanc: Orthanc,
     uids = [str(dcmread(p).SOPInstanceUID) for p in paths]
     assert sorted(e["sop_instance_uid"] for e in entries) == sorted(uids)
     assert all(orthanc.count_of(uid) == 1 for uid in uids)
+
+
+@pytest.fixture(scope="module")
+def tls_orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orthanc]:
+    root = tmp_path_factory.mktemp("orthanc-tls")
+    server = start_orthanc(root / "orthanc", tls=make_certificates(root / "pki"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_tls_send_with_the_peers_file(tls_orthanc: Orthanc, tmp_path: Path) -> None:
+    assert tls_orthanc.tls is not None
+    ca = tls_orthanc.tls / "ca.crt"
+    proc = run_cli("echo", tls_orthanc.peer, "--tls-ca", str(ca))
+    assert proc.returncode == 0 and "answers C-ECHO" in proc.stdout, proc.stderr
+    shutil.copy(ca, tmp_path / "pacs-ca.pem")
+    peers = tmp_path / "peers.toml"
+    peers.write_text(f'[peers.pacs]\naet = "ORTHANC"\nhost = "127.0.0.1"\nport = {tls_orthanc.dicom_port}\n'
+                     'tls = true\ntls_ca = "pacs-ca.pem"\n')  # relative to the peers file
+    paths = sample_study(tmp_path / "study", slices=2)
+    sent = run_cli("send", str(tmp_path / "study"), "pacs", "--journal", str(tmp_path / "j"),
+                   env={"DICOMHELP_PEERS": str(peers)})
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    for path in paths:
+        same_dataset(path, tls_orthanc.file_of(str(dcmread(path).SOPInstanceUID)))
+
+
+def test_tls_mismatches_are_one_line(tls_orthanc: Orthanc, orthanc: Orthanc) -> None:
+    for args, expected in (
+        ([tls_orthanc.peer, "--tls"], "TLS: the peer's certificate is not trusted (self-signed certificate in "
+                                      "certificate chain); give its CA with --tls-ca"),
+        ([tls_orthanc.peer], "the peer took the connection but did not answer the association request (does it "
+                             "expect TLS? use --tls)"),
+        ([orthanc.peer, "--tls"], "TLS handshake failed"),
+    ):
+        proc = run_cli("echo", *args, "--retries", "0", "--timeout", "5")
+        assert_clean_failure(proc, 1)
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and expected in lines[0], proc.stderr

@@ -29,9 +29,9 @@ Exit codes: 0 the query ran (even with no match); 1 no association or a failed q
 @click.option("--study", "study_uid", default=None, help="Study Instance UID (series and image levels).")
 @network_options
 @json_option
-def command(peer: str | None, web: str | None, level: str, patient_id: str | None, accession: str | None, study_date: str | None,
-            modality: str | None, study_uid: str | None, calling_aet: str | None, timeout: float, retries: int,
-            as_json: bool) -> None:
+def command(peer: str | None, web: str | None, level: str, patient_id: str | None, accession: str | None,
+            study_date: str | None, modality: str | None, study_uid: str | None, calling_aet: str | None,
+            tls: bool, tls_ca: str | None, timeout: float, retries: int, as_json: bool) -> None:
     """Query PEER (AET@host:port or a name from the peers file) and list the matches as a table."""
     from dicomhelp.net import RETURN_KEYS, LEVELS, Query, find, parse_peer
 
@@ -47,8 +47,8 @@ def command(peer: str | None, web: str | None, level: str, patient_id: str | Non
         rows = qido(parse_web(web), query, timeout=timeout, retries=retries)
     else:
         assert peer is not None
-        rows = find(parse_peer(peer, calling_aet=calling_aet), query, timeouts=network_timeouts(timeout),
-                    retries=retries)
+        target = parse_peer(peer, calling_aet=calling_aet, tls=tls, tls_ca=tls_ca)
+        rows = find(target, query, timeouts=network_timeouts(timeout), retries=retries)
     if as_json:
         print_json(rows)
         return

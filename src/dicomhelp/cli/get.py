@@ -29,8 +29,9 @@ Exit codes: 0 every instance retrieved; 1 some failed or no association; 2 usage
 @click.option("--move-to", default=None, help="C-MOVE to this AE title instead (the peer must know its address).")
 @network_options
 @json_option
-def command(args: tuple[str, ...], web: str | None, out_dir: Path | None, move_to: str | None, calling_aet: str | None,
-            timeout: float, retries: int, as_json: bool) -> None:
+def command(args: tuple[str, ...], web: str | None, out_dir: Path | None, move_to: str | None,
+            calling_aet: str | None, tls: bool, tls_ca: str | None, timeout: float, retries: int,
+            as_json: bool) -> None:
     """Retrieve the study STUDY_UID from PEER (AET@host:port or a name from the peers file)."""
     from dicomhelp.errors import UsageError
     from dicomhelp.net import get_study, move_study, parse_peer
@@ -53,7 +54,7 @@ def command(args: tuple[str, ...], web: str | None, out_dir: Path | None, move_t
                 click.echo(f"stored: {path}")
             click.echo(f"{study_uid} from {parse_web(web)}: {len(written)} instance(s)")
         sys.exit(0 if written else 1)
-    target = parse_peer(args[0], calling_aet=calling_aet)
+    target = parse_peer(args[0], calling_aet=calling_aet, tls=tls, tls_ca=tls_ca)
     progress, done = progress_bar("retrieving", disabled=as_json)
     try:
         if move_to is not None:

@@ -42,7 +42,8 @@ Exit codes: 0 all stored; 1 some not stored (or the check found errors); 2 usage
 @network_options
 @json_option
 def command(args: tuple[str, ...], web: str | None, no_check: bool, allow_decompress: bool, journal: Path | None,
-            jobs: int, resend: bool, calling_aet: str | None, timeout: float, retries: int, as_json: bool) -> None:
+            jobs: int, resend: bool, calling_aet: str | None, tls: bool, tls_ca: str | None,
+            timeout: float, retries: int, as_json: bool) -> None:
     """Send DICOM files (PATHS: files, folders, DICOMDIRs) to PEER by C-STORE.
 
     PEER is AET@host:port or a name from ~/.config/dicomhelp/peers.toml.
@@ -61,7 +62,8 @@ def command(args: tuple[str, ...], web: str | None, no_check: bool, allow_decomp
             report = stow_paths(list(args), parse_web(web), check=not no_check, journal=journal, resend=resend,
                                 timeout=timeout, retries=retries, on_result=on_result)
         else:
-            report = send_paths(list(args[:-1]), parse_peer(args[-1], calling_aet=calling_aet),
+            target = parse_peer(args[-1], calling_aet=calling_aet, tls=tls, tls_ca=tls_ca)
+            report = send_paths(list(args[:-1]), target,
                                 check=not no_check, allow_decompress=allow_decompress, journal=journal,
                                 resend=resend, timeouts=network_timeouts(timeout), retries=retries,
                                 jobs=jobs, on_result=on_result)
