@@ -96,6 +96,12 @@ def test_round_trip_send_find_get_and_results(orthanc: Orthanc, tmp_path: Path) 
     assert report["summary"]["failed"] == 0 and report["summary"]["stored"] >= 4
     for instance in report["instances"]:
         same_dataset(Path(instance["path"]), orthanc.file_of(instance["sop_instance_uid"]))
+    # A DICOMDIR stands for the files it lists (the same instances: Orthanc confirms them again).
+    by_index = send(str(tmp_path / "res" / "DICOMDIR"), orthanc.peer, "--no-check", "--journal", str(tmp_path / "d"),
+                    "--json")
+    assert by_index.returncode == 0, by_index.stdout + by_index.stderr
+    assert sorted(i["sop_instance_uid"] for i in json.loads(by_index.stdout)["instances"]) == \
+        sorted(i["sop_instance_uid"] for i in report["instances"])
 
 
 def test_a_rerun_sends_nothing_twice(orthanc: Orthanc, tmp_path: Path) -> None:
