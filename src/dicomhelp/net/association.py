@@ -63,14 +63,20 @@ def associate(ae: AE, peer: Peer, *, retries: int = 0, backoff: float = 0.5,
     kwargs["evt_handlers"] = [*kwargs.get("evt_handlers", []), (evt.EVT_CONN_OPEN, no_delay)]
     if peer.tls:
         kwargs["tls_args"] = (tls_context(peer), peer.host)
-    attempt = 0
+    attempt = unclear = 0
     while True:
         assoc = ae.associate(peer.host, peer.port, ae_title=peer.aet, **kwargs)
         if assoc.is_established:
             return assoc
         reason, permanent = failure_reason(assoc, peer)
         if "no DICOM service" in reason:
-            reason = (tls_diagnosis(peer, kwargs["tls_args"][0]) if peer.tls else plain_diagnosis(peer)) or reason
+            found = tls_diagnosis(peer, kwargs["tls_args"][0]) if peer.tls else plain_diagnosis(peer)
+            if found and not peer.tls and unclear < 2:
+                # A peer that rejects and closes at once may reset the connection before its
+                # A-ASSOCIATE-RJ is read (Orthanc does, now and then): ask again for the answer.
+                unclear += 1
+                continue
+            reason = found or reason
         if permanent or attempt >= retries:
             raise AssociationError(reason, source=str(peer), hint=_hint(reason))
         sleep(backoff * 2 ** attempt)

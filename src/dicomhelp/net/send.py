@@ -120,6 +120,44 @@ def pre_send_check(paths: Sequence[str]) -> RunReport:
     return run
 
 
+@dataclass
+class SendRun:
+    """What ``send`` and ``send --web`` share: the report, the journal and the instances still to send."""
+
+    report: SendReport
+    book: Journal
+    pending: list[Item]
+    on_result: Callable[[InstanceResult], None] | None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(cls, paths: Sequence[str], peer: Any, *, check: bool, journal: Path | None, resend: bool,
+              on_result: Callable[[InstanceResult], None] | None) -> SendRun:
+        """Check the files (raises :class:`CheckFailed`), read the journal, report what it confirms."""
+        report = SendReport(peer, journal or default_journal(peer, list(paths)))
+        if check:
+            report.check = pre_send_check(paths)
+        book = Journal(report.journal, peer)
+        confirmed = set() if resend else book.confirmed()
+        run = cls(report, book, [], on_result)
+        for entry in items_in(paths):
+            if isinstance(entry, InstanceResult):
+                run.done(entry)
+            elif entry.sop_instance in confirmed:
+                run.done(InstanceResult(str(entry.path), entry.sop_instance, "already stored",
+                                        meaning="confirmed by the peer in an earlier run (journal)"))
+            else:
+                run.pending.append(entry)
+        return run
+
+    def done(self, result: InstanceResult) -> None:
+        """One instance's result, reported once (from whichever association's thread)."""
+        with self.lock:
+            self.report.results.append(result)
+            if self.on_result:
+                self.on_result(result)
+
+
 def send_paths(paths: Sequence[str], peer: Peer, *, check: bool = True, allow_decompress: bool = False,
                journal: Path | None = None, resend: bool = False, timeouts: Timeouts | None = None,
                retries: int = 2, jobs: int = 1,
@@ -131,29 +169,9 @@ def send_paths(paths: Sequence[str], peer: Peer, *, check: bool = True, allow_de
     the instances: a PACS that takes its time per instance serves several at once.
     """
     start = time.perf_counter()
-    report = SendReport(peer, journal or default_journal(peer, list(paths)))
-    if check:
-        report.check = pre_send_check(paths)
-    book = Journal(report.journal, peer)
-    confirmed = set() if resend else book.confirmed()
+    run = SendRun.start(paths, peer, check=check, journal=journal, resend=resend, on_result=on_result)
+    report, book, done, items, lock = run.report, run.book, run.done, run.pending, run.lock
 
-    lock = threading.Lock()
-
-    def done(result: InstanceResult) -> None:
-        with lock:
-            report.results.append(result)
-            if on_result:
-                on_result(result)
-
-    items: list[Item] = []
-    for entry in items_in(paths):
-        if isinstance(entry, InstanceResult):
-            done(entry)
-        elif entry.sop_instance in confirmed:
-            done(InstanceResult(str(entry.path), entry.sop_instance, "already stored",
-                                meaning="confirmed by the peer in an earlier run (journal)"))
-        else:
-            items.append(entry)
     def share(part: list[Item]) -> None:
         for group in _context_groups(part):
             with lock:

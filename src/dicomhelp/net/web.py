@@ -18,8 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from dicomhelp.errors import InputError, UsageError
 from dicomhelp.net.find import LEVELS, RETURN_KEYS, Query, text_of
-from dicomhelp.net.journal import Journal, default_journal
-from dicomhelp.net.send import InstanceResult, Item, SendReport, items_in, pre_send_check
+from dicomhelp.net.send import InstanceResult, Item, SendReport, SendRun
 
 STOW_BATCH = 50  # instances per STOW-RS request: one multipart body each
 
@@ -96,26 +95,8 @@ def stow_paths(paths: Sequence[str], peer: WebPeer, *, check: bool = True, journ
     import requests
 
     start = time.perf_counter()
-    report = SendReport(peer, journal or default_journal(peer, list(paths)))  # type: ignore[arg-type]
-    if check:
-        report.check = pre_send_check(paths)
-    book = Journal(report.journal, peer)  # type: ignore[arg-type]
-    confirmed = set() if resend else book.confirmed()
-
-    def done(result: InstanceResult) -> None:
-        report.results.append(result)
-        if on_result:
-            on_result(result)
-
-    pending: list[Item] = []
-    for entry in items_in(paths):
-        if isinstance(entry, InstanceResult):
-            done(entry)
-        elif entry.sop_instance in confirmed:
-            done(InstanceResult(str(entry.path), entry.sop_instance, "already stored",
-                                meaning="confirmed by the peer in an earlier run (journal)"))
-        else:
-            pending.append(entry)
+    run = SendRun.start(paths, peer, check=check, journal=journal, resend=resend, on_result=on_result)
+    report, book, done, pending = run.report, run.book, run.done, run.pending
     client = _client(peer, timeout, retries) if pending else None
     try:
         for first in range(0, len(pending), STOW_BATCH):
