@@ -418,3 +418,10 @@ def test_tls_mismatches_are_one_line(tls_orthanc: Orthanc, orthanc: Orthanc) -> 
         assert_clean_failure(proc, 1)
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and expected in lines[0], proc.stderr
+
+
+def test_a_port_in_use_is_a_usage_error(receiver: tuple[subprocess.Popen[str], int, Path], tmp_path: Path) -> None:
+    _proc, port, _out = receiver
+    second = run_cli("receive", "-o", str(tmp_path / "other"), "--port", str(port), timeout=60)
+    assert_clean_failure(second, 2)
+    assert f"cannot listen on 127.0.0.1:{port}" in second.stderr and "choose another --port" in second.stderr
