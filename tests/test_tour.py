@@ -13,7 +13,7 @@ def test_tour_creates_validates_and_shows_the_whole_result_set(tmp_path: Path) -
     assert "Traceback" not in proc.stderr
     text = proc.stdout
     for heading in ("create results", "render", "dump: the multi-frame Secondary Capture",
-                    "validate: every object", "explain:", "view: the result set in the browser"):
+                    "validate: every object", "explain:", "send: the result set", "view: the result set in the browser"):
         assert any(ln.startswith("== ") and heading in ln for ln in text.splitlines()), heading
     # The SR of the result set has a group of each primitive and the seed's title modifier.
     for template in ("1501", "1410", "1411"):
@@ -23,6 +23,10 @@ def test_tour_creates_validates_and_shows_the_whole_result_set(tmp_path: Path) -
     # The SC is JPEG-LS and its pixel data summarised, never cut.
     assert "JPEG-LS Lossless Image Compression, encapsulated" in text
     assert "9 file(s) checked: 9 without errors, 0 with errors; 0 error(s)" in text
+    # Sent to a receiver the tour started and stopped: every instance stored and found valid there.
+    assert "8 instance(s) to TOUR_PACS@127.0.0.1:" in text and ": 8 stored" in text  # the DICOMDIR is an index
+    received = [ln for ln in text.splitlines() if ln.startswith("  stored ") and "from DICOMHELP: " in ln]
+    assert len(received) == 8 and all(ln.endswith(": valid") for ln in received), received
     results = tmp_path / "out" / "results"
     site = tmp_path / "out" / "view" / "index.html"
     assert f"Open it in a browser (no server needed): {site.resolve().as_uri()}" in text
