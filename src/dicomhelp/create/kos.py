@@ -54,8 +54,6 @@ class KosSpec:
     def _spec_check(self, path: str) -> None:
         from dicomhelp.standard import knowledge
 
-        if not self.images and not self.objects:
-            fail(join(path, "images"), "a Key Object Selection references at least one image or object")
         group = knowledge().cid(TITLE_CID)
         titles = {(m.scheme, m.value) for m in (group.members if group else ())}
         if titles and (self.title.scheme, self.title.value) not in titles:
@@ -87,6 +85,8 @@ def _find(ref: int | str, instances: Sequence[SourceInstance], path: str, images
 
 def resolve(spec: KosSpec, instances: Sequence[SourceInstance]) -> list[Dataset]:
     """The datasets the KOS references, images first, each once."""
+    if not spec.images and not spec.objects:
+        fail("images", "a Key Object Selection references at least one image or object")
     chosen: dict[str, Dataset] = {}
     for key, refs, images_only in (("images", spec.images, True), ("objects", spec.objects, False)):
         for i, ref in enumerate(refs):
