@@ -204,3 +204,18 @@ def test_overlap_allowed_when_asked(study: Path, tmp_path: Path) -> None:
 def test_schema_names_the_segments() -> None:
     schema = seg_schema()
     assert "segments" in schema["properties"] or "segments" in str(schema)
+
+
+def test_dump_summarises_the_segments(study: Path, tmp_path: Path) -> None:
+    from dicomhelp.inspect import dump_lines
+    from dicomhelp.io import read_file
+
+    arrays = masks(3)
+    arrays[2][3, 100:110, 40:50] = True  # a third slice for the third segment
+    out = create_seg(spec(3), study, tmp_path / "seg.dcm", masks=arrays)
+    (line,) = [ln for ln in dump_lines(read_file(out)) if "PixelData" in ln]
+    assert line.endswith("; BINARY SEG, 3 segments: 1 'Finding 1' 2 frames, 2 'Finding 2' 2 frames, "
+                         "3 'Finding 3' 3 frames")
+    one = create_seg(spec(1), study, tmp_path / "one.dcm", masks=masks(1))
+    (line,) = [ln for ln in dump_lines(read_file(one)) if "PixelData" in ln]
+    assert line.endswith("; BINARY SEG, 1 segment: 1 'Finding 1' 2 frames")
