@@ -125,11 +125,7 @@ def build_kos(spec: KosSpec, source: Sequence[SourceInstance], builder: Builder,
         raise InputError(f"highdicom refused the key object selection: {exc}", source="kos spec") from None
     kos.SeriesDescription = spec.series_description
     _unnamed_references(kos)
-    # highdicom stamps its own clock; the builder's keeps every object of a run (and a re-run) alike.
-    kos.ContentDate, kos.ContentTime = builder.content_date, builder.content_time
-    for item in kos.get("ContributingEquipmentSequence", []):
-        if "ContributionDateTime" in item:
-            item.ContributionDateTime = builder.now.strftime("%Y%m%d%H%M%S") + builder.timezone_offset
+    builder.restamp(kos)
     builder.finish(kos)
     return kos
 

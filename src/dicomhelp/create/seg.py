@@ -399,13 +399,9 @@ def build_seg(spec: SegSpec, source: Sequence[SourceInstance], builder: Builder,
         raise InputError(f"highdicom refused the segmentation: {exc}", source="seg spec") from None
     seg.SeriesDescription = spec.series_description
     _fix_dimension_uid(seg, builder.new_uid("seg-dimension-organization", str(seg.SOPInstanceUID)))
-    # highdicom stamps its own clock; the builder's keeps every object of a run (and a re-run) alike.
-    seg.ContentDate, seg.ContentTime = builder.content_date, builder.content_time
+    builder.restamp(seg)
     if "SeriesDate" in seg:
         seg.SeriesDate, seg.SeriesTime = builder.content_date, builder.content_time
-    for item in seg.get("ContributingEquipmentSequence", []):
-        if "ContributionDateTime" in item:
-            item.ContributionDateTime = builder.now.strftime("%Y%m%d%H%M%S") + builder.timezone_offset
     builder.finish(seg)
     return seg
 
