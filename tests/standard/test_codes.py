@@ -197,6 +197,34 @@ def test_used_in_names_the_templates_and_rows_of_ps3_16(k: Any, scheme: str, val
     assert f"TID {tid} " in render(answer)
 
 
+# A code's context groups and templates together, checked against PS3.16 Annex B (the CID tables named) and
+# Annex A (the template tables).
+CODE_IN = [
+    ("DCM", "121071", {7002}, {1501, 1410, 1411}),  # CID 7002 Diagnostic Imaging Report Elements lists
+                                                    # "Finding"; Tables TID 1501, 1410, 1411 name it as a concept
+    ("DCM", "126000", {7021}, set()),               # CID 7021 Measurement Report Document Titles: its first code
+    ("SCT", "81827009", {7469, 7470}, set()),       # CID 7469 Generic Intensity and Size Measurements, CID 7470
+                                                    # Linear Measurements: "Diameter"
+    ("DCM", "113011", set(), {2010}),               # in no context group; Table TID 2010 rows 2-4
+]
+
+
+@pytest.mark.parametrize(("scheme", "value", "cids", "tids"), CODE_IN)
+def test_a_codes_used_in_lists_its_context_groups_and_templates(k: Any, scheme: str, value: str, cids: set[int],
+                                                                tids: set[int]) -> None:
+    answer = explain(f"{scheme}:{value}", k)
+    text = render(answer)
+    assert cids <= {g["cid"] for g in answer["context_groups"]}
+    assert tids <= {u["tid"] for u in answer["used_in"]}
+    for cid in cids:
+        assert f"CID {cid} " in text.split("In context groups:")[1].splitlines()[0]
+        assert any(m["value"] == value for m in explain(f"CID {cid}", k)["members"])  # and the group lists it
+    for tid in tids:
+        assert f"  TID {tid} " in text
+    if not cids:
+        assert "In context groups: none that dicomhelp knows" in text
+
+
 @pytest.mark.parametrize(("cid", "tid", "row", "role"), [
     (7021, 1500, "1", "concept names"),  # Table TID 1500 row 1: the title is DCID 7021
     (100, 1500, "4", "values"),          # Table TID 1500 row 4: BCID 100 Quantitative Diagnostic Imaging Procedure
@@ -307,6 +335,12 @@ def test_dump_explain_says_each_content_item_in_plain_words(k: Any, vendor_sr: P
     explained = [ln for ln in lines if ln.strip().startswith("=> ")]
     assert len(items) == len(explained) > 10  # every content item has its line
     assert any("Diameter = 7.9 mm" in ln and "millimeter" in ln for ln in explained)
+    # A DCM concept dicomhelp has no note for is said in the words of its PS3.16 Annex D definition.
+    assert any(ln.strip() == "=> CONTAINS (part of its parent): Image Library Group: A container that groups common "
+               "information about a set of images used as evidence to produce a report (PS3.16 Annex D); a heading "
+               "over 1 item(s)" for ln in explained)
+    assert any("Modality = Computed Tomography (CT, DCM): Type of data acquisition device (PS3.16 Annex D)" in ln
+               for ln in explained)
 
 
 def test_the_usage_table_is_what_its_generator_makes_from_pixelmeds_jar() -> None:

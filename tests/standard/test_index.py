@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,21 @@ def test_fingerprint_follows_the_installed_versions(monkeypatch: pytest.MonkeyPa
                         lambda site: [tmp_path / "pydicom-9.9.9.dist-info", tmp_path / "highdicom-9.dist-info",
                                       tmp_path / "dicom_standard-9.dist-info"])
     assert index_module.fingerprint() != real
+
+
+@pytest.mark.parametrize("name", index_module.DATA_FILES)
+def test_fingerprint_follows_dicomhelps_own_data_files(name: str) -> None:
+    """Regenerating a data file the index compiles (scripts/build_*.py) rebuilds the index."""
+    assert "dcm_definitions.json" in index_module.DATA_FILES
+    path = Path(index_module.__file__).resolve().parent.parent / "data" / "standard" / name
+    before = path.stat()
+    real = index_module.fingerprint()
+    try:
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+        assert index_module.fingerprint() != real
+    finally:
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert index_module.fingerprint() == real
 
 
 @pytest.mark.parametrize("garbage", [b"", b"not a database at all" * 100, b"SQLite format 3\x00" + b"\x00" * 50])

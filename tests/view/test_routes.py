@@ -204,6 +204,10 @@ def test_explanations_say_what_explain_says_and_the_type_in_this_iod(client: Tes
     assert "CT Image IOD" in html and "type <strong>2</strong>" in html and "required, may be empty" in html
     code = client.get(f"/explain?key={quote('tag=00080100&in=ConceptNameCodeSequence&code=DCM:121049')}").text
     assert "Language of Content Item and Descendants" in code
+    # The definition of PS3.16 Annex D, with its edition (the 2015 one dicomhelp has).
+    assert "2015-04-20 edition" in code and "The language of the current content item" in code
+    newer = client.get(f"/explain?key={quote('tag=00080100&in=ConceptNameCodeSequence&code=DCM:126029')}").text
+    assert "no definition in the 2015 edition of PS3.16 this project has" in newer
     private = client.get("/explain?key=" + quote('tag=00091001&private=(0009,"GEMS_IDEN_01",01)')).text
     assert "GEMS_IDEN_01" in private
     unknown = client.get("/explain?key=" + quote("tag=00990010")).text

@@ -38,6 +38,11 @@ register("transcode", "dicomhelp.cli.transcode", "Re-encode pixels: RLE, JPEG-LS
 register("extract", "dicomhelp.cli.extract", "Write out the PDF (or CDA, STL) inside an object.")
 register("render", "dicomhelp.cli.render", "Render an image through a presentation state (GSPS) into a PNG.")
 register("view", "dicomhelp.cli.view", "See files, a study or a result set in the browser, every element explained.")
+register("echo", "dicomhelp.cli.echo", "Check that a PACS answers and accepts us (C-ECHO).")
+register("send", "dicomhelp.cli.send", "Send files to a PACS (C-STORE), checked first, nothing sent twice.")
+register("find", "dicomhelp.cli.find", "Query a PACS for studies, series or instances (C-FIND).")
+register("get", "dicomhelp.cli.get", "Retrieve a study from a PACS into a folder (C-GET or C-MOVE).")
+register("receive", "dicomhelp.cli.receive", "Receive instances (Storage SCP), validating each one.")
 
 
 class LazyGroup(click.Group):

@@ -82,3 +82,20 @@ def spec_error_in_file(exc: Exception, spec: str) -> Exception:
     if exc.source == spec or (exc.source or "").startswith(f"{spec}:"):
         return exc
     return SpecError(exc.message, source=f"{spec}: {exc.source}", hint=exc.hint)
+
+
+def network_options(func: F) -> F:
+    """``--aet``, ``--timeout`` and ``--retries``: how ``echo``, ``send``, ``find`` and ``get`` associate."""
+    func = click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True,
+                        help="Association attempts after the first fails (waits 0.5 s, 1 s, 2 s, ...).")(func)
+    func = click.option("--timeout", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True,
+                        help="Seconds to wait for the connection, the association and each response.")(func)
+    func = click.option("--aet", "calling_aet", default=None,
+                        help="Our (calling) AE title; default: the peers file's calling_aet, else DICOMHELP.")(func)
+    return func
+
+
+def network_timeouts(timeout: float) -> Any:
+    from dicomhelp.net import Timeouts
+
+    return Timeouts(connect=timeout, acse=timeout, dimse=timeout, network=timeout)

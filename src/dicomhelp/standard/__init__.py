@@ -16,6 +16,7 @@ from dicomhelp.standard.model import (
     AttributeUse,
     CIDInfo,
     CIDUse,
+    CodeDefinition,
     CodeInfo,
     CodeUse,
     IODInfo,
@@ -31,6 +32,6 @@ from dicomhelp.standard.model import (
 )
 
 __all__ = [
-    "AttributeInfo", "AttributeUse", "CIDInfo", "CIDUse", "CodeInfo", "CodeUse", "IODInfo", "Knowledge",
+    "AttributeInfo", "AttributeUse", "CIDInfo", "CIDUse", "CodeDefinition", "CodeInfo", "CodeUse", "IODInfo", "Knowledge",
     "ModuleAttribute", "ModuleInfo", "ModuleUsage", "SchemeInfo", "SourceInfo", "TIDInfo", "TIDRow", "UIDInfo", "VRInfo", "knowledge", "reset",
 ]

@@ -23,6 +23,7 @@ from dicomhelp.standard.model import (
     AttributeUse,
     CIDInfo,
     CIDUse,
+    CodeDefinition,
     CodeInfo,
     CodeUse,
     IODInfo,
@@ -90,6 +91,7 @@ def build() -> Sections:
     _uids(out)
     _iods_and_modules(out, text)
     _codes(out)
+    _definitions(out)
 
     names: set[str] = set(out["kw"])
     names |= {info.name for info in out["iod"].values()} | {info.name for info in out["module"].values()}
@@ -105,6 +107,10 @@ def build() -> Sections:
         SourceInfo("PixelMed PS3.16 tables", out["meta"]["ps316_usage"]["edition"],
                    "context group extensibility and template rows: which templates use a code or CID "
                    "(PS3.16 Annexes A and B; data/standard/ps316_usage.json)"),
+        SourceInfo("HL7 FHIR DCM code system", out["meta"]["dcm_definitions"]["edition"] + " edition of PS3.16",
+                   f"definitions of the DCM codes (PS3.16 Annex D, Table D-1), from "
+                   f"{out['meta']['dcm_definitions']['package']}, licence CC0-1.0 "
+                   "(data/standard/dcm_definitions.json)"),
     ]
     if text:
         sources.append(SourceInfo(prose.DIST, prose.version() or "?",
@@ -355,6 +361,20 @@ def _template_uses(out: Sections, usage: dict[str, Any]) -> None:
         out["cid_name"][cid] = name
     out["tid_name"] = names
     out["meta"]["ps316_usage"] = usage["source"]
+
+
+def _definitions(out: Sections) -> None:
+    """PS3.16 Annex D's definitions of DCM codes, as its edition of ``dcm_definitions.json`` gives them."""
+    table = _package_data("dcm_definitions.json")
+    edition = table["source"]["edition"]
+    fields = table["fields"]
+    for value, row in table["codes"].items():
+        entry = dict(zip(fields, row))
+        replaced = entry["replaced_by"]
+        out["code_def"][f"DCM:{value}"] = CodeDefinition(
+            edition, entry["meaning"], entry["definition"], bool(entry["retired"]),
+            CodeInfo(replaced[1], replaced[0], replaced[2]) if replaced else None, entry["comment"])
+    out["meta"]["dcm_definitions"] = table["source"]
 
 
 def _cid_name_in_rows(written: dict[str, Any], number: int) -> str:

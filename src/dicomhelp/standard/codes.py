@@ -102,10 +102,75 @@ def code_facts(k: Knowledge, scheme: str, value: str) -> dict[str, Any] | None:
         "scheme": info.scheme, "value": info.value, "meaning": info.meaning,
         "scheme_info": scheme_facts(k, info.scheme),
         "note": code_note(info.scheme, info.value),
+        "definition": definition_facts(k, info.scheme, info.value, info.meaning),
         "purpose": purpose(info.meaning, uses, groups),
         "unit": unit_words(info.value) if info.scheme == "UCUM" else None,
         "context_groups": groups, "used_in": uses,
     }
+
+
+def definition_link(value: str) -> str:
+    return f"{NEMA}/part16/chapter_D.html#DCM_{value}"
+
+
+def definition_facts(k: Knowledge, scheme: str, value: str, meaning: str) -> dict[str, Any] | None:
+    """A DCM code's definition in the edition of PS3.16 Annex D dicomhelp has; None for other schemes.
+
+    A code that edition lacks (added since) gets no text, only the words that say so: the
+    definition is never made up from the meaning.
+    """
+    if scheme != "DCM":
+        return None
+    edition = k.code_definitions_edition()
+    if edition is None:
+        return None
+    found = k.code_definition(scheme, value)
+    facts: dict[str, Any] = {"edition": edition, "text": None, "retired": False, "older_meaning": None,
+                             "replaced_by": None, "comment": None, "link": definition_link(value)}
+    if found is None:
+        facts["missing"] = (f"no definition in the {edition[:4]} edition of PS3.16 this project has (the code "
+                            f"was added later); see PS3.16 Annex D: {facts['link']}")
+        return facts
+    facts.update(text=found.definition, retired=found.retired, comment=found.comment,
+                 older_meaning=found.meaning if found.meaning != meaning else None)
+    if found.replaced_by is not None:
+        r = found.replaced_by
+        facts["replaced_by"] = {"scheme": r.scheme, "value": r.value, "meaning": r.meaning}
+    if found.definition is None:
+        facts["missing"] = (f"the {edition} edition of PS3.16 gives this retired code a meaning but no "
+                            f"definition; see PS3.16 Annex D: {facts['link']}")
+    return facts
+
+
+def definition_words(k: Knowledge, scheme: str, value: str) -> str | None:
+    """A DCM code's Annex D definition where it says more than the code's meaning (for one-line answers)."""
+    if scheme != "DCM":
+        return None
+    found = k.code_definition(scheme, value)
+    if found is None or not found.definition:
+        return None
+    plain = found.definition.rstrip(".")
+    return None if plain.lower() == found.meaning.lower() else plain
+
+
+def definition_lines(d: dict[str, Any]) -> list[str]:
+    """The definition, retirement and older meaning as ``explain`` prints them."""
+    lines = []
+    if d["text"]:
+        lines.append(f"Definition (PS3.16 Annex D, {d['edition']} edition): {d['text']}")
+    else:
+        lines.append(f"Definition: {d['missing']}")
+    if d["retired"]:
+        replaced = d["replaced_by"]
+        by = (f"; replaced by ({replaced['value']}, {replaced['scheme']}, \"{replaced['meaning']}\")"
+              if replaced else "")
+        lines.append(f"Retired in PS3.16 ({d['edition']} edition): not for new objects{by}")
+    if d["older_meaning"]:
+        lines.append(f"Meaning in the {d['edition']} edition: \"{d['older_meaning']}\" (reworded since; the "
+                     "meaning above is the current one, pydicom's)")
+    if d["comment"]:
+        lines.append(f"Comment in PS3.16 ({d['edition']} edition): {d['comment']}")
+    return lines
 
 
 def unit_words(expression: str) -> str | None:
@@ -149,7 +214,7 @@ def code_answer(k: Knowledge, scheme: str, value: str) -> dict[str, Any] | None:
         return None
     links = {}
     if facts["scheme"] == "DCM":
-        links["PS3.16"] = f"{NEMA}/part16/chapter_D.html#DCM_{facts['value']}"
+        links["PS3.16"] = definition_link(facts["value"])
     elif facts["scheme"] == "SCT":
         links["SNOMED CT"] = f"https://browser.ihtsdotools.org/?perspective=full&conceptId1={facts['value']}"
     elif facts["scheme"] == "LN":

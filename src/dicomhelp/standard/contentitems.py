@@ -176,12 +176,15 @@ def file_schemes(ds: Dataset) -> dict[str, dict[str, str]]:
 
 
 def concept_words(k: Knowledge, concept: Coded) -> str:
-    """What a concept name is for: dicomhelp's note, else where the standard uses it."""
+    """What a concept name is for: dicomhelp's note, else its PS3.16 definition, else where the standard uses it."""
     note = codes.code_note(concept.scheme, concept.value)
     if note:
         return note
     if codes.is_private_scheme(concept.scheme):
         return f"a concept of the private scheme {concept.scheme}: the writer defines it"
+    definition = codes.definition_words(k, concept.scheme, concept.value)
+    if definition:
+        return f"{definition} (PS3.16 Annex D)"
     facts = codes.code_facts(k, concept.scheme, concept.value)
     if facts is None:
         return f"a code dicomhelp does not know in {concept.scheme}"
@@ -211,11 +214,16 @@ def code_value_words(k: Knowledge, code: Coded, schemes: dict[str, dict[str, str
     if compact:
         return None if info.meaning == code.meaning or not code.meaning else \
             f"the standard's meaning is \"{info.meaning}\""
-    note = codes.code_note(info.scheme, info.value)
+    note = codes.code_note(info.scheme, info.value) or codes.definition_words(k, info.scheme, info.value)
     words = f"a {name} code"
     if info.meaning != code.meaning and code.meaning:
         words += f" (the standard's meaning is \"{info.meaning}\")"
     return f"{words}: {note}" if note else words
+
+
+def _defined_as(k: Knowledge, scheme: str, value: str) -> str:
+    definition = codes.definition_words(k, scheme, value)
+    return f", defined by PS3.16 Annex D as \"{definition}\"" if definition else ""
 
 
 _OPEN_SCHEMES = frozenset({"RFC5646", "ISO3166_1", "ISO639_1", "ISO639_2", "UCUM", "DCMUID"})
@@ -340,7 +348,8 @@ def value_words(k: Knowledge, keyword: str, value: str, count: int | None = None
         return codes.scheme_words(facts) + (f" ({facts['note']})" if facts["note"] else "")
     if keyword in ("CodeValue", "LongCodeValue"):
         schemes = k.schemes_for_code_value(value)
-        found = [f"{s}: \"{info.meaning}\"" for s in schemes if (info := k.code(s, value)) is not None]
+        found = [f"{s}: \"{info.meaning}\"" + _defined_as(k, s, value) for s in schemes
+                 if (info := k.code(s, value)) is not None]
         if found:
             return f"code value {value}, known in {'; '.join(found)} (the Coding Scheme Designator beside it says which)"
         return (f"code value {value}: not in a scheme dicomhelp knows, so its meaning is the Code Meaning beside it "

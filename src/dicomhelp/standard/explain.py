@@ -576,7 +576,7 @@ def _render_uid(a: dict[str, Any]) -> list[str]:
 
 
 def _render_code(a: dict[str, Any]) -> list[str]:
-    from dicomhelp.standard.codes import render_uses, scheme_words
+    from dicomhelp.standard.codes import definition_lines, render_uses, scheme_words
 
     if a["private"]:
         return [f"({a['value']}, {a['scheme']}): a code of a private coding scheme",
@@ -587,6 +587,8 @@ def _render_code(a: dict[str, Any]) -> list[str]:
     lines = [f"({a['value']}, {a['scheme']}" + (f", {meaning})" if a["meaning"] else ")"),
              f"Coding scheme: {scheme_words(a['scheme_info'])}",
              f"Code value {a['value']}, meaning {meaning}"]
+    if a.get("definition"):
+        lines += definition_lines(a["definition"])
     if a.get("unit"):
         lines.append(f"Unit in words: {a['unit']}")
     if a.get("note"):
@@ -606,8 +608,6 @@ def _render_code(a: dict[str, Any]) -> list[str]:
         lines.append("Used in templates: none that dicomhelp knows (PixelMed's PS3.16 tables and its own)")
     if a.get("also_in_schemes"):
         lines.append(f"The same value exists in: {', '.join(a['also_in_schemes'])}")
-    if a["scheme"] == "DCM" and not a.get("note"):
-        lines.append("Definition: PS3.16 Annex D has it (link below); no installed source carries its text")
     return lines
 
 

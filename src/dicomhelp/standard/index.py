@@ -20,10 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SCHEMA = 8  # bump when the sections or the records change
+SCHEMA = 9  # bump when the sections or the records change
 SOURCES = ("pydicom", "highdicom", "dicom_standard")
 # dicomhelp's own data files compiled into the index (a regenerated one must rebuild it).
-DATA_FILES = ("ps316_usage.json", "templates.json")
+DATA_FILES = ("ps316_usage.json", "templates.json", "dcm_definitions.json")
 
 
 def cache_dir() -> Path:

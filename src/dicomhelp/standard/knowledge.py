@@ -21,6 +21,7 @@ from dicomhelp.standard.model import (
     AttributeUse,
     CIDInfo,
     CIDUse,
+    CodeDefinition,
     CodeInfo,
     CodeUse,
     IODInfo,
@@ -196,6 +197,15 @@ class Knowledge:
     def code(self, scheme: str, value: str) -> CodeInfo | None:
         found = self.index.get("code", f"{scheme.strip()}:{value.strip()}")
         return found[0] if found else None
+
+    def code_definition(self, scheme: str, value: str) -> CodeDefinition | None:
+        """The code's definition in the edition of PS3.16 Annex D dicomhelp has (DCM codes only)."""
+        return self.index.get("code_def", f"{scheme.strip()}:{value.strip()}")  # type: ignore[no-any-return]
+
+    def code_definitions_edition(self) -> str | None:
+        """The edition of PS3.16 the definitions are from ("2015-04-20"), None if it has none."""
+        source = self.index.get("meta", "dcm_definitions")
+        return source["edition"] if source else None
 
     def code_context_groups(self, scheme: str, value: str) -> tuple[int, ...]:
         found = self.index.get("code", f"{scheme.strip()}:{value.strip()}")

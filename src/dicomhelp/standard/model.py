@@ -93,6 +93,18 @@ class CodeInfo(_Compact):
 
 
 @dataclass(frozen=True)
+class CodeDefinition(_Compact):
+    """A DCM code as PS3.16 Annex D (Table D-1) of one edition defines it."""
+
+    edition: str  # the edition the text is from ("2015-04-20")
+    meaning: str  # the Code Meaning in that edition (pydicom's current one may be reworded)
+    definition: str | None  # None: that edition gives none (some retired codes)
+    retired: bool = False
+    replaced_by: CodeInfo | None = None  # the code a retired one is replaced by, where the edition says
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
 class CIDInfo(_Compact):
     number: int
     name: str
