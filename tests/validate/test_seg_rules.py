@@ -11,7 +11,7 @@ from pydicom import dcmread
 from dicomhelp.create.results import copy_example, create_results
 from dicomhelp.samples import make_sample_study
 from dicomhelp.uids import UIDPolicy
-from dicomhelp.validate import validate_file, validate_paths
+from dicomhelp.validate import Severity, validate_file, validate_paths
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,9 @@ def broken_copy(result_set: dict[str, Path], tmp_path: Path, kind: str) -> tuple
 
 def test_the_set_as_made_has_no_findings(result_set: dict[str, Path]) -> None:
     run = validate_paths([result_set["folder"]], as_set=True, jobs=1)
-    assert not run.all_findings, [str(f) for f in run.all_findings]
+    # Infos ("condition not checked") say what could not be decided: not a fault of the set.
+    faults = [f for f in run.all_findings if f.severity is not Severity.INFO]
+    assert not faults, [str(f) for f in faults]
 
 
 def test_segment_numbering_and_frame_segments(result_set: dict[str, Path], tmp_path: Path) -> None:
