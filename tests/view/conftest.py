@@ -49,9 +49,13 @@ class ViewData:
         return self.root / "results"
 
     def results_file(self, kind: str) -> Path:
-        folders = {"ct": "SE000000", "sr": "SE000001", "gsps": "SE000002", "sc": "SE000003", "pdf": "SE000004"}
-        folder = self.results / "PT000000" / "ST000000" / folders[kind]
-        return sorted(p for p in folder.iterdir() if p.is_file())[1 if kind == "ct" else 0]
+        # Found by modality, not by series folder: the DICOMDIR layout numbers series as the set grows.
+        modality = {"ct": "CT", "sr": "SR", "gsps": "PR", "sc": "OT", "pdf": "DOC", "seg": "SEG", "kos": "KO"}[kind]
+        for folder in sorted((self.results / "PT000000" / "ST000000").iterdir()):
+            files = sorted(p for p in folder.iterdir() if p.is_file())
+            if dcmread(files[0], stop_before_pixels=True).Modality == modality:
+                return files[1 if kind == "ct" else 0]
+        raise LookupError(f"no {modality} series in the result set")
 
     @property
     def multiframe(self) -> Path:

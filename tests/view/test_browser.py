@@ -197,7 +197,14 @@ def test_follow_an_sr_region_link_to_the_image(tab: Page) -> None:
 def test_toggle_a_gsps_layer(tab: Page) -> None:
     page = tab.page
     tab.open("#1 PR000000")
+    # The result set's SEG covers the same slice: its overlay is offered too; off, the GSPS's layers stay.
+    segments = page.locator("[data-toggle^='segment-']")
+    assert segments.count() >= 1
+    with_segments = coloured(tab.shot("gsps-and-seg")).sum()
+    for i in range(segments.count()):
+        segments.nth(i).uncheck()
     shown = coloured(tab.shot("gsps-all")).sum()
+    assert shown < with_segments
     assert shown > 100, "the annotations are drawn in their layers' colours"
     boxes = page.locator("[data-toggle^='layer-']")
     assert boxes.count() == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -112,7 +113,9 @@ def segment_png(index: FolderIndex, seg: Entry, image: Entry, number: int, frame
 
 def _segment_mask(index: FolderIndex, seg: Entry, image: Entry, number: int, frame: int) -> Any:
     """The segment's mask on that image frame (rows x columns), or None where the SEG has none."""
-    segmentation = _segmentation(os.fspath(index.path_of(seg)))
+    # highdicom keeps its frame index in an SQLite connection that only its own thread may use,
+    # and the server draws in a thread pool: one cached object per (file, thread).
+    segmentation = _segmentation(os.fspath(index.path_of(seg)), threading.get_ident())
     try:
         if image.frames > 1:
             pixels = segmentation.get_pixels_by_source_frame(
@@ -126,8 +129,8 @@ def _segment_mask(index: FolderIndex, seg: Entry, image: Entry, number: int, fra
     return pixels[0, ..., 0] > 0
 
 
-@lru_cache(maxsize=4)
-def _segmentation(path: str) -> Any:
+@lru_cache(maxsize=16)
+def _segmentation(path: str, thread: int) -> Any:
     import highdicom as hd
 
     from dicomhelp.io import quiet_pydicom
