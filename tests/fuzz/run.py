@@ -82,6 +82,14 @@ class Worker:
         self.conn, child = self.ctx.Pipe()
         self.proc = self.ctx.Process(target=_serve, args=(child, self.memory), daemon=True)
         self.proc.start()
+        # First use loads the standard's index and the codecs (seconds on a busy machine): not a hang.
+        from dicomhelp.io import sample_file
+
+        warm = str(sample_file("CT_small.dcm"))
+        for argv in (["validate", "-j", "1", warm], ["sr", warm], ["dump", "--json", warm]):
+            self.conn.send(argv)
+            if self.conn.poll(600):
+                self.conn.recv()
 
     def run(self, argv: list[str], timeout: float) -> tuple[int, str, str, str | None] | None:
         """(exit code, stdout tail, stderr tail, traceback) or None for a hang (the worker is replaced)."""
@@ -125,6 +133,7 @@ class Failure:
 class Campaign:
     mutants: int = 0
     runs: Counter[str] = field(default_factory=Counter)
+    exits: dict[str, Counter[int]] = field(default_factory=dict)  # how the runs ended: 0 read, 1 refused, ...
     counts: dict[str, Counter[str]] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     slowest: tuple[float, str] = (0.0, "")
@@ -137,16 +146,18 @@ class Campaign:
     def table(self) -> list[str]:
         lines = [f"{self.mutants} mutants, {sum(self.runs.values())} command runs in {self.seconds:.0f} s; "
                  f"slowest run {self.slowest[0]:.1f} s ({self.slowest[1]})",
-                 f"{'command':<12}" + "".join(f"{k:>17}" for k in ("runs",) + KINDS)]
+                 f"{'command':<12}" + "".join(f"{k:>17}" for k in ("runs",) + KINDS) + "  exit codes"]
         for command in COMMANDS:
             found = self.counts.get(command, Counter())
-            lines.append(f"{command:<12}{self.runs[command]:>17}" + "".join(f"{found[k]:>17}" for k in KINDS))
+            exits = ", ".join(f"{code}: {n}" for code, n in sorted(self.exits.get(command, Counter()).items()))
+            lines.append(f"{command:<12}{self.runs[command]:>17}" + "".join(f"{found[k]:>17}" for k in KINDS)
+                         + f"  {exits}")
         return lines
 
     def as_dict(self) -> dict[str, Any]:
         return {"mutants": self.mutants, "seconds": round(self.seconds, 1),
-                "commands": {c: {"runs": self.runs[c], **{k: self.counts.get(c, Counter())[k] for k in KINDS}}
-                             for c in COMMANDS},
+                "commands": {c: {"runs": self.runs[c], **{k: self.counts.get(c, Counter())[k] for k in KINDS},
+                                 "exit codes": dict(self.exits.get(c, Counter()))} for c in COMMANDS},
                 "failures": [f.line() for f in self.failures]}
 
 
@@ -181,6 +192,7 @@ def run_mutant(mutant: Mutant, worker: Worker, work: Path, campaign: Campaign, *
             fail("hangs", f"no answer in {timeout:.0f} s")
         else:
             code, stdout, stderr, crash = answer
+            campaign.exits.setdefault(command, Counter())[code] += 1
             if crash is not None:
                 fail("tracebacks", crash)
             elif code == 3:

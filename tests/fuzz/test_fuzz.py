@@ -8,6 +8,7 @@ output. The long campaign: ``python -m tests.fuzz --count 10000``.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -31,7 +32,8 @@ def worker():  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("path", sorted(REGRESSIONS.glob("*.dcm")), ids=lambda p: p.name)
 def test_what_the_fuzzer_found_stays_fixed(path: Path, worker: Worker, tmp_path: Path) -> None:
     data = path.read_bytes()
-    seed = Seed(path.name, data, boundaries_of(data), ())
+    markers = tuple(sorted({m.decode() for m in re.findall(rb"FZQ\d+N?X", data)}))  # planted by make_seeds
+    seed = Seed(path.name, data, boundaries_of(data), markers)
     campaign = Campaign()
     found = run_mutant(Mutant(0, seed, "regression", data), worker, tmp_path, campaign)
     assert not found, "\n".join(f.line() for f in found)

@@ -68,11 +68,12 @@ def command(input_file: str, output: str, target: str, ratio: float | None, psnr
     started = start_transcoding(input_file, compression)
     progress, stop_progress = progress_bar("encoding frames", disabled=as_json)
     try:
-        from dicomhelp.io import read_file
+        from dicomhelp.io import decode_all, read_file
         from dicomhelp.uids import UIDPolicy
 
         policy = UIDPolicy.from_env(root=uid_root, seed=uid_seed)
         header = read_file(input_file)
+        decode_all(header.dataset, input_file)  # before any value is looked at
         old_uid = str(header.dataset.get("SOPInstanceUID", ""))
         with frame_progress(progress):
             # Lossless targets are encoded while the output is written: no compressed copy in memory.
@@ -100,7 +101,7 @@ def _transcode_folder(source: Path, out: Path, compression: Any, *, overwrite: b
     """Every file of the folder, in input order, through io.OutputFolder (same names, no overwrite)."""
     from dicomhelp.codecs import transcode_file
     from dicomhelp.errors import DicomHelpError, UsageError
-    from dicomhelp.io import OutputFolder, iter_files, quiet_pydicom, read_file
+    from dicomhelp.io import OutputFolder, decode_all, iter_files, quiet_pydicom, read_file
     from dicomhelp.uids import UIDPolicy
 
     if out.exists() and not out.is_dir():
@@ -117,6 +118,7 @@ def _transcode_folder(source: Path, out: Path, compression: Any, *, overwrite: b
                 continue
             try:
                 header = read_file(path)
+                decode_all(header.dataset, path)
                 old_uid = str(header.dataset.get("SOPInstanceUID", ""))
                 result = transcode_file(path, compression, header=header, new_uid=lambda u=old_uid: policy.new(
                     "lossy", u, compression.name, compression.ratio, compression.psnr, compression.max_error))

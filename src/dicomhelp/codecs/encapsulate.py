@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
 from dicomhelp.codecs.encode import StartedEncoding, encode_frames, encoder_errors
+from dicomhelp.errors import InputError
 from dicomhelp.codecs.policy import Compression, CompressionReport, PixelFormat
 
 if TYPE_CHECKING:
@@ -86,7 +87,22 @@ class PendingPixels:
 
 
 def write_with_pixels(ds: Dataset, pending: PendingPixels | None, path: str | os.PathLike[str]) -> None:
-    """Write ``ds`` atomically, streaming ``pending`` frames into it when given."""
+    """Write ``ds`` atomically, streaming ``pending`` frames into it when given.
+
+    An element pydicom refuses to write (a Command Set element in a damaged
+    file, a value that does not fit its VR) is one line, and nothing is written.
+    """
+    import struct
+
+    try:
+        _write_with_pixels(ds, pending, path)
+    except (ValueError, TypeError, KeyError, AttributeError, NotImplementedError, struct.error) as exc:
+        text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"cannot be written: {text}", source=str(path),
+                         hint="repair or re-export the input first") from None
+
+
+def _write_with_pixels(ds: Dataset, pending: PendingPixels | None, path: str | os.PathLike[str]) -> None:
     from dicomhelp.io.write import write_atomic
 
     if pending is None:

@@ -24,12 +24,21 @@ if TYPE_CHECKING:
     from dicomhelp.io.scan import ScanResult
 
 
+def require_description(ds: Dataset, source: str) -> None:
+    """The attributes that say what the pixels are; a damaged header lacking one is one line."""
+    for keyword in ("Rows", "Columns", "BitsAllocated", "SamplesPerPixel", "PhotometricInterpretation"):
+        if ds.get(keyword) in (None, ""):
+            raise InputError(f"has Pixel Data but no {keyword}: the pixels cannot be decoded", source=source,
+                             hint="repair or re-export the file first")
+
+
 def decode_frames(ds: Dataset, source: str = "input") -> np.ndarray:
     """All frames as (frames, rows, columns[, samples]); colour converted to RGB when it was YCbCr."""
     import numpy as np
 
     if "PixelData" not in ds:
         raise InputError("has no Pixel Data: it is not an image", source=source)
+    require_description(ds, source)
     native = _native_view(ds)
     if native is not None:
         return native
@@ -38,10 +47,14 @@ def decode_frames(ds: Dataset, source: str = "input") -> np.ndarray:
     except (NotImplementedError, RuntimeError, ValueError, AttributeError, KeyError, TypeError) as exc:
         detail = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
         raise InputError(f"pixel data cannot be decoded: {detail[:300]}", source=source) from None
-    frames = int(ds.get("NumberOfFrames", 1) or 1)
-    samples = int(ds.SamplesPerPixel)
-    shape = (frames, int(ds.Rows), int(ds.Columns)) + ((samples,) if samples > 1 else ())
-    return np.ascontiguousarray(arr.reshape(shape))
+    try:
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
+        samples = int(ds.SamplesPerPixel)
+        shape = (frames, int(ds.Rows), int(ds.Columns)) + ((samples,) if samples > 1 else ())
+        return np.ascontiguousarray(arr.reshape(shape))
+    except (ValueError, TypeError) as exc:  # Number of Frames or the sizes disagree with the decoded pixels
+        raise InputError(f"pixel data does not match its description: {str(exc)[:200]}", source=source,
+                         hint="repair or re-export the file first") from None
 
 
 # The Image Pixel attributes that say how uncompressed pixels lie: tag -> (keyword, VR).

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from dicomhelp.codecs.compress import compress_frames, compress_frames_later
 from dicomhelp.codecs.encapsulate import PendingPixels, write_with_pixels
 from dicomhelp.codecs.encode import StartedEncoding
-from dicomhelp.codecs.layout import NativeLayout, dataset_layout, decode_frames, to_little_endian
+from dicomhelp.codecs.layout import NativeLayout, dataset_layout, decode_frames, require_description, to_little_endian
 from dicomhelp.codecs.lossy import mark_lossy
 from dicomhelp.codecs.policy import Compression, CompressionReport
 from dicomhelp.codecs.syntaxes import LOSSY_SOURCE_SYNTAXES
@@ -53,13 +53,14 @@ def transcode_file(path: str | os.PathLike[str], compression: Compression, *,
     """
     import numpy as np
 
-    from dicomhelp.io.read import read_file
+    from dicomhelp.io.read import decode_all, read_file
 
     name = str(path)
     header = header if header is not None else read_file(path)
     if header.damaged:  # re-encoding what could be read would make a damaged copy look whole
         raise InputError(header.problems[0] if header.problems else "the file is damaged", source=name,
                          hint="transcode a complete copy of the file")
+    decode_all(header.dataset, name)  # a value pydicom cannot convert: one line now, not a traceback later
     info = header.pixel
     layout = dataset_layout(header.dataset) if info is not None and info.tag == 0x7FE00010 else None
     if info is not None and layout is not None and not info.encapsulated and info.length >= layout.nbytes:
@@ -108,6 +109,7 @@ def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], st
     predecessor = copy.copy(ds) if compression.syntax.lossy else None
     if frames is None:
         frames = decode_frames(ds, source)
+    require_description(ds, source)
     notes: list[str] = []
     old_pi = str(ds.PhotometricInterpretation)
     if int(ds.SamplesPerPixel) == 3 and old_pi != "RGB":
@@ -117,12 +119,8 @@ def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], st
         ds.PhotometricInterpretation = "MONOCHROME2"
     if "PixelData" in ds:
         del ds["PixelData"]  # the decoded frames replace it: keeps memory at one copy
-    try:
-        for _elem in ds.iterall():
-            pass  # decode every raw element now: pydicom cannot write some raw ones as read (SC_rgb_jpeg.dcm)
-    except (NotImplementedError, ValueError, KeyError, TypeError) as exc:  # e.g. an unknown VR (fuzzer)
-        raise InputError(f"an element cannot be decoded ({str(exc).splitlines()[0][:200]}); writing it would "
-                         "lose it", source=source, hint="repair or re-export the file first") from None
+    for _elem in ds.iterall():
+        pass  # decode every raw element now: pydicom cannot write some raw ones as read (SC_rgb_jpeg.dcm)
     to_little_endian(ds)
     pending = None
     try:

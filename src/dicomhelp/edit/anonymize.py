@@ -151,6 +151,11 @@ class _Run:
     def element(self, ds: Dataset, elem: DataElement, *, scrub: bool, retain_value: bool) -> None:
         tag = int(elem.tag)
         rule = ADDITIONS.get(tag) or self.table.rule(tag)
+        if rule is None and _unknown_public(tag):
+            # No dictionary knows it, so nothing says it is safe: a damaged tag (the fuzzer flipped
+            # (0010,0020) into (0048,0090)) would otherwise carry a Patient ID through.
+            del ds[tag]
+            return
         if rule is None:
             if elem.VR == "SQ":
                 self.items(elem, scrub=scrub, content=tag == CONTENT_SEQUENCE and scrub)
@@ -192,6 +197,15 @@ class _Run:
         return "D"
 
     def do(self, ds: Dataset, elem: DataElement, action: str, *, scrub: bool) -> None:
+        try:
+            self._do(ds, elem, action, scrub=scrub)
+        except (ValueError, TypeError, OverflowError):
+            # A value of the wrong VR for its tag (a damaged file: PatientID as AT) cannot take a
+            # dummy or a pseudonym; removing it is the choice that cannot leak.
+            if int(elem.tag) in ds:
+                del ds[int(elem.tag)]
+
+    def _do(self, ds: Dataset, elem: DataElement, action: str, *, scrub: bool) -> None:
         tag = int(elem.tag)
         if action == "X":
             del ds[tag]
@@ -357,6 +371,14 @@ ADDITIONS: dict[int, ps315.Rule] = {
 }
 
 @lru_cache(maxsize=64)
+def _unknown_public(tag: int) -> bool:
+    """A public element no dictionary (current or retired, repeating groups included) lists."""
+    from pydicom.datadict import dictionary_has_tag, repeater_has_tag
+
+    group = tag >> 16
+    return group % 2 == 0 and tag & 0xFFFF != 0 and not dictionary_has_tag(tag) and not repeater_has_tag(tag)
+
+
 def _iod_modules(sop_class: str) -> frozenset[str] | None:
     """The module ids of the object's IOD, from the knowledge layer; None when unknown."""
     if not sop_class:
@@ -551,8 +573,16 @@ def _anonymize_file(job: Job, settings: Settings) -> Outcome:
     outcome = Outcome(source=job.source)
     try:
         ds = read_for_edit(job.source)
+        _refuse_out_of_order(job.source, ds)
         uids = UIDMapper(UIDPolicy(root=settings.uid_root, seed=settings.secret))
-        done = anonymize_dataset(ds, settings, uids=uids)
+        try:
+            done = anonymize_dataset(ds, settings, uids=uids)
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            # A damaged file whose values do not have the form their tags need (a sequence read as
+            # text, a UID as a number: found by the fuzzer); nothing is written for it.
+            detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"cannot be de-identified: an element does not have the form its tag needs "
+                             f"({detail})", source=job.source, hint="repair or re-export the file first") from None
         target = Path(job.target)
         write_like_source(ds, target)
         done.source, done.target = job.source, str(target)
@@ -561,6 +591,21 @@ def _anonymize_file(job: Job, settings: Settings) -> Outcome:
     except DicomHelpError as exc:
         outcome.error = exc.one_line() if exc.source else f"{job.source}: {exc.one_line()}"
         return outcome
+
+
+def _refuse_out_of_order(source: str, ds: Dataset) -> None:
+    """Elements out of ascending order mean a damaged tag; a Patient ID flipped into another known tag
+    ((0010,0020) into (0016,0020), found by the fuzzer) would pass the profile as a kept attribute."""
+    from dicomhelp.io import scan_structure
+
+    implicit, little = getattr(ds, "original_encoding", (None, None))
+    hint = (bool(implicit), bool(little)) if implicit is not None and little is not None else None
+    with open(source, "rb") as fp:
+        found = scan_structure(fp, os.fstat(fp.fileno()).st_size, hint=hint).out_of_order
+    if found is not None:
+        raise InputError(f"elements out of ascending order at ({found >> 16:04X},{found & 0xFFFF:04X}): a damaged "
+                         "tag could carry identifying data under another name", source=source,
+                         hint="repair or re-export the file first")
 
 
 def _worker(args: tuple[Job, Settings]) -> Outcome:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from dicomhelp.edit.diff import Difference, diff_datasets
 from dicomhelp.edit.model import Applied, Edit, UIDMapper, apply_edits
 from dicomhelp.errors import DicomHelpError, InputError, UsageError
-from dicomhelp.io import read_file, write_atomic
+from dicomhelp.io import decode_all, read_file, write_atomic
 from dicomhelp.uids import UIDPolicy
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ def read_for_edit(path: str | os.PathLike[str], *, strict: bool = True) -> Datas
             if not problem.startswith(_HARMLESS):
                 raise InputError(f"{problem}; writing it back would lose that part", source=str(path),
                                  hint="repair or re-export the file first")
+        decode_all(found.dataset, path)
     return found.dataset
 
 

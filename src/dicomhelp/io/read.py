@@ -55,6 +55,35 @@ class DicomFile:
 _READ_ERRORS = (Exception,)
 
 
+def decode_all(ds: Dataset, source: str | os.PathLike[str]) -> None:
+    """Convert every element's value once, so one pydicom cannot convert is one line before any work.
+
+    pydicom converts raw values on first access: a VR byte changed into FD
+    under a UID, or an unknown VR, would otherwise raise deep inside an edit,
+    a de-identification or an encoding. The dataset is not changed (raw
+    elements stay raw, so they are still written back byte for byte); the
+    top-level pixel data is skipped (bulk bytes, nothing to convert).
+    """
+    from pydicom.dataelem import RawDataElement, convert_raw_data_element
+
+    meta = getattr(ds, "file_meta", None)
+    pending = [ds] if meta is None else [ds, meta]
+    try:
+        with quiet_pydicom():
+            while pending:  # iterative: nesting depth costs no recursion
+                current = pending.pop()
+                for tag, elem in current._dict.items():
+                    if current is ds and tag in PIXEL_TAGS:
+                        continue
+                    if isinstance(elem, RawDataElement):
+                        elem = convert_raw_data_element(elem, encoding=current._character_set, ds=current)
+                    if elem.VR == "SQ" and elem.value:
+                        pending.extend(elem.value)
+    except _READ_ERRORS as exc:
+        raise InputError(f"an element cannot be decoded ({_short(exc)}); writing it back would lose it",
+                         source=str(source), hint="repair or re-export the file first") from None
+
+
 def read_file(path: str | os.PathLike[str], *, pixels: bool = False) -> DicomFile:
     """Read ``path`` leniently.
 

@@ -63,6 +63,7 @@ class ScanResult:
     remarks: list[str] = field(default_factory=list)  # oddities that lose nothing
     transfer_syntax: str = ""  # as the file meta gives it
     values: dict[int, bytes] = field(default_factory=dict)  # raw values of the top-level elements asked for
+    out_of_order: int | None = None  # the first top-level tag below the one before it (a damaged tag)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
             implicit = not first[4:6].isalpha()
             little = struct.unpack("<H", first[:2])[0] < 0x0100 or first[:2] == b"\x02\x00"
     stack: list[_Frame] = []
+    last_top = 0
     first_element = True
     top_start = pos
     res.good_end = pos
@@ -173,6 +175,9 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
         if not stack:
             top_start = pos
             res.bad_top_tag = tag
+            if tag < last_top and tag >= 0x00080000 and res.out_of_order is None and not in_meta:
+                res.out_of_order = tag
+            last_top = tag
 
         if group == 0xFFFE:  # item, item delimiter, sequence delimiter: always 4-byte length
             (length,) = fmt.long.unpack_from(header, 4)
