@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dicomhelp.cli.common import json_option, print_json, uid_options, warn
+from dicomhelp.cli.common import cluster_option, json_option, print_json, uid_options, warn
 
 EPILOG = """\b
 Examples:
@@ -15,6 +15,7 @@ Examples:
   dicomhelp edit study/ --set 'OtherPatientIDsSequence[*].TypeOfPatientID=RFID' -o edited/
   dicomhelp edit CT.dcm --insert 'RequestAttributesSequence[0].RequestedProcedureID=RP1' --dry-run
   dicomhelp edit CT.dcm --edits changes.yaml -o out.dcm
+  dicomhelp edit archive/ --set InstitutionName=X -o edited/ --cluster tcp://sched:8786
 
 \b
 PATH is an element path as `dump --paths` prints it: a keyword, a tag
@@ -47,11 +48,12 @@ Exit codes: 0 written; 1 unreadable input; 2 bad path, value or option
 @click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0,
               help="Processes for folders (default: one per core, at most 2).")
 @uid_options
+@cluster_option
 @json_option
 def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], deletes: tuple[str, ...],
             empties: tuple[str, ...], replace_uids: tuple[str, ...], edits_file: Path | None,
             output: Path | None, in_place: bool, dry_run: bool, jobs: int, uid_root: str | None,
-            uid_seed: str | None, as_json: bool) -> None:
+            uid_seed: str | None, cluster: str | None, as_json: bool) -> None:
     """Change elements of a DICOM file or of every file in a folder."""
     from dicomhelp.edit.files import edit_many
     from dicomhelp.edit.model import Action, Edit, load_edits, parse_assignment
@@ -96,7 +98,7 @@ def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], delet
         pairs.append((src, None if dry_run else target))
     report, failures, unchanged = [], 0, 0
     for src, result, error, usage in edit_many(pairs, edits, UIDPolicy.from_env(uid_root, uid_seed),
-                                               dry_run=dry_run, workers=jobs):
+                                               dry_run=dry_run, workers=jobs, cluster=cluster):
         if error is not None:
             if usage or not source.is_dir():
                 # A bad path or value is wrong for every file; a single file's error is the command's.

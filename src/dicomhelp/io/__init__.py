@@ -16,11 +16,11 @@ Callers import from here (``from dicomhelp.io import read_file``).
 from dicomhelp.io.read import DicomFile, quiet_pydicom, read_file
 from dicomhelp.io.scan import (ITEM_DELIM_TAG, ITEM_TAG, MAX_NESTING, PIXEL_TAGS, SEQ_DELIM_TAG, UNDEFINED_LENGTH,
                                PixelDataInfo, ScanResult, scan_file, scan_structure)
-from dicomhelp.io.walk import iter_files, sample_file, testdata_dir
+from dicomhelp.io.walk import iter_files, read_file_list, sample_file, testdata_dir
 from dicomhelp.io.write import DIRECT_PIXEL_DATA_BYTES, write_atomic, write_bytes_atomic
 
 __all__ = [
     "DIRECT_PIXEL_DATA_BYTES", "ITEM_DELIM_TAG", "ITEM_TAG", "MAX_NESTING", "PIXEL_TAGS", "SEQ_DELIM_TAG",
     "UNDEFINED_LENGTH", "DicomFile", "PixelDataInfo", "ScanResult", "iter_files", "quiet_pydicom", "read_file",
-    "sample_file", "scan_file", "scan_structure", "testdata_dir", "write_atomic", "write_bytes_atomic",
+    "read_file_list", "sample_file", "scan_file", "scan_structure", "testdata_dir", "write_atomic", "write_bytes_atomic",
 ]
