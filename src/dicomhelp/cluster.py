@@ -81,7 +81,7 @@ def connect(address: str) -> Iterator[Any]:
         with dask.config.set({"distributed.scheduler.allowed-failures": 1,
                               "distributed.scheduler.worker-saturation": 1.0}):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
         try:
             with Client(cluster) as client:
                 yield client

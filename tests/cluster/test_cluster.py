@@ -23,7 +23,6 @@ from dicomhelp import cluster
 from dicomhelp.edit import anonymize as an
 from dicomhelp.edit.files import read_for_edit, write_like_source
 from dicomhelp.io import sample_file
-from dicomhelp.validate import validate_paths
 
 SECRET = "cluster-test-secret"
 SOURCES = ("CT_small.dcm", "MR_small.dcm", "rtplan.dcm")

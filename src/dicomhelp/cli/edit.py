@@ -15,7 +15,7 @@ Examples:
   dicomhelp edit study/ --set 'OtherPatientIDsSequence[*].TypeOfPatientID=RFID' -o edited/
   dicomhelp edit CT.dcm --insert 'RequestAttributesSequence[0].RequestedProcedureID=RP1' --dry-run
   dicomhelp edit CT.dcm --edits changes.yaml -o out.dcm
-  dicomhelp edit archive/ --set InstitutionName=X -o edited/ --cluster tcp://sched:8786
+  dicomhelp edit study/ --set InstitutionName=X -o edited/ --cluster local:2
 
 \b
 PATH is an element path as `dump --paths` prints it: a keyword, a tag
