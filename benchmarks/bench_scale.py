@@ -75,14 +75,18 @@ def bench(folder: Path, files: int, clusters: dict[int, str]) -> None:
     shutil.rmtree(out, ignore_errors=True)
     line("local pool (whole command, -j 2)", timed([*DICOMHELP, "anonymize", str(folder), str(out),
                                                      "--secret", SECRET, "-j", "2"]), files)
+    from dicomhelp.io import OutputFolder
+
     settings = an.Settings(secret=SECRET, options=frozenset())
     for n, address in clusters.items():
         shutil.rmtree(out, ignore_errors=True)
-        jobs = an.plan_jobs(folder, out, keep_names=True)
         start = time.perf_counter()
-        done = an.run_jobs(jobs, settings, cluster=address)
+        with OutputFolder(out) as staged:
+            jobs = an.plan_jobs(folder, out, keep_names=True, folder=staged)
+            done = an.run_jobs(jobs, settings, cluster=address)
+            an.place_outputs(done, staged)
         line(f"LocalCluster, {n} worker(s)", time.perf_counter() - start, files)
-        assert not any(r.error for r in done)
+        assert not any(r.error for r in done), next(r.error for r in done if r.error)
     gdcmanon = shutil.which("gdcmanon")
     if gdcmanon and shutil.which("openssl"):
         key, cert = WORK / "key.pem", WORK / "cert.pem"

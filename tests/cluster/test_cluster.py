@@ -22,7 +22,7 @@ from support import assert_clean_failure, run_cli
 from dicomhelp import cluster
 from dicomhelp.edit import anonymize as an
 from dicomhelp.edit.files import read_for_edit, write_like_source
-from dicomhelp.io import sample_file
+from dicomhelp.io import OutputFolder, sample_file
 
 SECRET = "cluster-test-secret"
 SOURCES = ("CT_small.dcm", "MR_small.dcm", "rtplan.dcm")
@@ -81,11 +81,19 @@ def test_anonymize_on_the_cluster_writes_what_the_local_pool_writes(folder: Path
     assert reported == [(r["source"], r["output"]) for r in json.loads(local.stdout)]  # input order
 
 
-def test_anonymize_names_by_uid_alike_on_the_cluster(folder: Path, address: str, tmp_path: Path) -> None:
-    jobs = an.plan_jobs(folder, tmp_path / "local", keep_names=False)
+def _anonymize(folder: Path, out: Path, *, keep_names: bool, **how: object) -> list[an.Outcome]:
+    """The API as the command uses it: staged outputs placed in input order."""
     settings = an.Settings(secret=SECRET, options=frozenset())
-    local = an.run_jobs(jobs, settings, workers=2)
-    remote = an.run_jobs(an.plan_jobs(folder, tmp_path / "cluster", keep_names=False), settings, cluster=address)
+    with OutputFolder(out) as staged:
+        jobs = an.plan_jobs(folder, out, keep_names=keep_names, folder=staged)
+        results = an.run_jobs(jobs, settings, **how)  # type: ignore[arg-type]
+        an.place_outputs(results, staged)
+    return results
+
+
+def test_anonymize_names_by_uid_alike_on_the_cluster(folder: Path, address: str, tmp_path: Path) -> None:
+    local = _anonymize(folder, tmp_path / "local", keep_names=False, workers=2)
+    remote = _anonymize(folder, tmp_path / "cluster", keep_names=False, cluster=address)
     assert [r.uid_map for r in remote] == [r.uid_map for r in local]
     assert _tree(tmp_path / "cluster") == _tree(tmp_path / "local")
 
@@ -175,25 +183,24 @@ def test_a_file_that_kills_its_worker_twice_is_reported_and_its_batch_mates_done
 
 
 def test_a_worker_killed_mid_run_loses_no_file(folder: Path, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _anonymize(folder, tmp_path / "local", keep_names=True, workers=1)
+    expected = _tree(tmp_path / "local")
     settings = an.Settings(secret=SECRET, options=frozenset())
-    expected = _tree_of_jobs(an.plan_jobs(folder, tmp_path / "local", keep_names=True), settings, tmp_path / "local")
-    jobs = an.plan_jobs(folder, tmp_path / "cluster", keep_names=True)
     client.wait_for_workers(2, timeout=120)  # the nannies restart the workers killed before
     victim = next(iter(client.run(os.getpid).values()))
-    results = []
-    for outcome in cluster.run_on(client, partial(an._anonymize_one, settings), jobs, lost=an._lost, batch=3):
-        results.append(outcome)
-        if len(results) == 6:
-            os.kill(victim, signal.SIGKILL)  # mid-run: both workers hold batches
+    out = tmp_path / "cluster"
+    with OutputFolder(out) as staged:
+        jobs = an.plan_jobs(folder, out, keep_names=True, folder=staged)
+        results = []
+        for outcome in cluster.run_on(client, partial(an._anonymize_one, settings), jobs, lost=an._lost, batch=3):
+            results.append(outcome)
+            if len(results) == 6:
+                os.kill(victim, signal.SIGKILL)  # mid-run: both workers hold batches
+        an.place_outputs(results, staged)
     assert [r.source for r in results] == [j.source for j in jobs]  # each file once, in order
     failed = [r for r in results if r.error]
-    assert all("not de-identified" in r.error for r in failed)
-    written = {k: v for k, v in _tree(tmp_path / "cluster").items() if not Path(k).name.startswith(".")}
-    assert written == {k: v for k, v in expected.items() if not any(k in (r.target or "") for r in failed)}
+    assert all("not de-identified" in str(r.error) for r in failed)
+    written = _tree(out)  # hidden files included: no staged or temporary file is left
+    assert written == {k: v for k, v in expected.items() if str(folder / k) not in {r.source for r in failed}}
     assert len(written) + len(failed) == len(jobs)
     assert victim not in client.run(os.getpid).values()  # it did die mid-run
-
-
-def _tree_of_jobs(jobs: list[an.Job], settings: an.Settings, root: Path) -> dict[str, bytes]:
-    an.run_jobs(jobs, settings, workers=1)
-    return _tree(root)

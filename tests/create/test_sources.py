@@ -159,3 +159,26 @@ def _npy(folder: Path) -> str:
 
     np.save(folder / "f.npy", np.zeros((1, 8, 8), np.uint8))
     return str(folder / "f.npy")
+
+
+def test_a_copy_is_reported_and_two_objects_under_one_uid_stop(place: Path, tmp_path: Path,
+                                                                capfd: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    import pydicom
+
+    study = tmp_path / "study"
+    shutil.copytree(place / "study", study)
+    shutil.copy(study / "CT0001.dcm", study / "copy.dcm")
+    found = read_source([study])
+    assert [i.path.name for i in found if i.path] == ["CT0001.dcm", "CT0002.dcm", "CT0003.dcm", "CT0004.dcm"]
+    assert f"{study / 'copy.dcm'}: a copy of {study / 'CT0001.dcm'}" in capfd.readouterr().err
+    ds = pydicom.dcmread(study / "copy.dcm")
+    ds.StudyDescription = "edited copy"
+    ds.save_as(study / "copy.dcm")
+    with pytest.raises(InputError, match="different objects with the same SOP Instance UID") as err:
+        read_source([study])
+    assert str(study / "CT0001.dcm") in str(err.value) and str(study / "copy.dcm") in str(err.value)
+    proc = run_cli("create", "sc", _npy(tmp_path), "--source", str(study), "-o", str(tmp_path / "sc.dcm"))
+    assert_clean_failure(proc, 1)
+    assert not (tmp_path / "sc.dcm").exists()

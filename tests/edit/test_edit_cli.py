@@ -96,7 +96,7 @@ def test_folder_edit_and_yaml_and_in_place(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "DICOMDIR index is not edited" in proc.stderr and not (tmp_path / "out" / "DICOMDIR").exists()
     (tmp_path / "study" / "DICOMDIR").unlink()
-    assert proc.stdout.strip() == f"edited 3 file(s) into {tmp_path / 'out'}"
+    assert proc.stdout.strip() == f"edited into {tmp_path / 'out'}: 3 in, 3 written, 0 failed, 0 duplicate(s)"
     for p in paths:
         out = pydicom.dcmread(tmp_path / "out" / p.name)
         assert out.InstitutionName == "Example Hospital" and "PatientBirthDate" not in out

@@ -27,11 +27,15 @@ Graphics unless --no-clean-sr / --no-clean-ps. An Encapsulated Document
 (PDF, CDA) is refused unless --replace-documents. Text burned into the pixels
 is not removed: images whose Burned In Annotation is YES or absent are named
 in a warning. Output files are named by their new SOP Instance UID (file names
-often identify the patient) unless --keep-names.
+often identify the patient) unless --keep-names. A name already taken by other
+content gets _2, _3 (nothing is overwritten, unless --overwrite for files that
+existed before the run); the same content twice is written once and reported
+as a duplicate.
 
 \b
-Exit codes: 0 all written; 1 some input could not be de-identified (named on
-stderr, nothing written for it); 2 bad option or missing input.
+Exit codes: 0 all written (duplicates included); 1 some input could not be
+de-identified (named on stderr, nothing written for it); 2 bad option or
+missing input.
 """
 
 _OPTION_FLAGS = [
@@ -99,6 +103,8 @@ def _show_table(ctx: click.Context, _param: click.Parameter, value: bool) -> Non
 @click.option("--mapping", type=click.Path(path_type=Path), metavar="FILE.csv",
               help="Write old -> new UIDs here. It re-identifies: keep it apart from the data.")
 @click.option("--keep-names", is_flag=True, help="Mirror the input file names instead of naming by new UID.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace files already in the output folder under the same name (default: NAME_2.dcm).")
 @click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0,
               help="Processes for folders (default: one per core, at most 2).")
 @click.option("--help-table", is_flag=True, expose_value=False, is_eager=True, callback=_show_table,
@@ -109,11 +115,12 @@ def _show_table(ctx: click.Context, _param: click.Parameter, value: bool) -> Non
 def command(source: Path, output: Path, named_options: tuple[str, ...], no_clean_sr: bool, no_clean_ps: bool,
             replace_documents: bool, secret: str | None, uid_root: str | None, sets: tuple[str, ...],
             deletes: tuple[str, ...], keeps: tuple[str, ...], edits_file: Path | None,
-            safe_private: tuple[str, ...], mapping: Path | None, keep_names: bool, jobs: int,
+            safe_private: tuple[str, ...], mapping: Path | None, keep_names: bool, overwrite: bool, jobs: int,
             files_from: str | None, cluster: str | None, as_json: bool, **flags: bool) -> None:
     """De-identify a file or a folder by the PS3.15 Basic Profile and its options."""
     from dicomhelp.edit import anonymize as an
     from dicomhelp.edit.model import Action, Edit, load_edits, parse_assignment
+    from dicomhelp.io import OutputFolder
     from dicomhelp.standard.ps315 import option_key
     from dicomhelp.paths import parse
     from dicomhelp.uids import check_root
@@ -133,7 +140,17 @@ def command(source: Path, output: Path, named_options: tuple[str, ...], no_clean
         from dicomhelp.io import read_file_list
 
         listed = read_file_list(files_from)
-    jobs_list = an.plan_jobs(source, output, keep_names=keep_names, files=listed)
+    with OutputFolder(output, overwrite=overwrite) as folder:
+        _run(source, output, settings, folder, mapping=mapping, keep_names=keep_names, jobs=jobs, as_json=as_json,
+             listed=listed, cluster=cluster)
+
+
+def _run(source: Path, output: Path, settings: Any, folder: Any, *, mapping: Path | None, keep_names: bool,
+         jobs: int, as_json: bool, listed: list[Path] | None, cluster: str | None) -> None:
+    from dicomhelp.edit import anonymize as an
+
+    jobs_list = an.plan_jobs(source, output, keep_names=keep_names, folder=folder if source.is_dir() else None,
+                             files=listed)
     if mapping is not None:
         from dicomhelp.edit.files import check_output_file
 
@@ -149,19 +166,26 @@ def command(source: Path, output: Path, named_options: tuple[str, ...], no_clean
                               progress=None if update is None else lambda _: update(next(counted), len(jobs_list)))
     finally:
         stop_progress()
+    if source.is_dir():
+        an.place_outputs(results, folder)
     failed = [r for r in results if r.error]
     for r in failed:
         warn(f"error: {r.error}")
     _warn_grouped(results)
+    if source.is_dir():
+        for note in folder.notes():
+            warn(note)
     if mapping is not None:
         an.write_mapping(results, mapping)
     if as_json:
+        placed = {p.source: p for p in folder.placed}
         print_json([{"source": r.source, "output": r.target, "options": r.options, "warnings": r.warnings,
-                     "error": r.error} for r in results])
-    elif not (source.is_file() and failed):  # a single file's error line says it all
-        written = len(results) - len(failed)
-        click.echo(f"de-identified {written} file(s) into {output}"
-                   + (f"; {len(failed)} not de-identified (see errors above)" if failed else ""))
+                     "error": r.error, "status": placed[r.source].status if r.source in placed
+                     else ("failed" if r.error else "written")} for r in results])
+    elif source.is_dir():
+        click.echo(f"de-identified into {output}: {folder.summary()}")
+    elif not failed:  # a single file's error line says it all
+        click.echo(f"de-identified 1 file(s) into {output}")
     if failed:
         raise click.exceptions.Exit(1)
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from dicomhelp.cli.common import cluster_option, json_option, print_json, uid_options, warn
+
+if TYPE_CHECKING:
+    from dicomhelp.io import OutputFolder
 
 EPILOG = """\b
 Examples:
@@ -15,7 +19,7 @@ Examples:
   dicomhelp edit study/ --set 'OtherPatientIDsSequence[*].TypeOfPatientID=RFID' -o edited/
   dicomhelp edit CT.dcm --insert 'RequestAttributesSequence[0].RequestedProcedureID=RP1' --dry-run
   dicomhelp edit CT.dcm --edits changes.yaml -o out.dcm
-  dicomhelp edit study/ --set InstitutionName=X -o edited/ --cluster local:2
+  dicomhelp edit study/ --set InstitutionName=X -o renamed/ --cluster local:2
 
 \b
 PATH is an element path as `dump --paths` prints it: a keyword, a tag
@@ -25,8 +29,13 @@ VALUE is checked against the element's VR and VM before anything is written.
 For a new private element give the VR: --set '(0029,"ME",10):LO=text'.
 
 \b
-Exit codes: 0 written; 1 unreadable input; 2 bad path, value or option
-(nothing is written).
+A folder edited into another folder keeps the input names; a name already
+taken there by other content gets _2, _3 (never overwritten unless
+--overwrite), the same content twice is written once (a duplicate).
+
+\b
+Exit codes: 0 written; 1 unreadable input (for a folder: some file not
+written, named on stderr); 2 bad path, value or option (nothing is written).
 """
 
 
@@ -44,6 +53,8 @@ Exit codes: 0 written; 1 unreadable input; 2 bad path, value or option
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Output file (or folder for a folder); default: NAME-edited.dcm / FOLDER-edited/.")
 @click.option("--in-place", is_flag=True, help="Replace the input files (atomically: never half-written).")
+@click.option("--overwrite", is_flag=True,
+              help="Folder output: replace files already there under the same name (default: NAME_2.dcm).")
 @click.option("--dry-run", is_flag=True, help="Print the differences; write nothing.")
 @click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0,
               help="Processes for folders (default: one per core, at most 2).")
@@ -52,13 +63,12 @@ Exit codes: 0 written; 1 unreadable input; 2 bad path, value or option
 @json_option
 def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], deletes: tuple[str, ...],
             empties: tuple[str, ...], replace_uids: tuple[str, ...], edits_file: Path | None,
-            output: Path | None, in_place: bool, dry_run: bool, jobs: int, uid_root: str | None,
+            output: Path | None, in_place: bool, overwrite: bool, dry_run: bool, jobs: int, uid_root: str | None,
             uid_seed: str | None, cluster: str | None, as_json: bool) -> None:
     """Change elements of a DICOM file or of every file in a folder."""
-    from dicomhelp.edit.files import edit_many
     from dicomhelp.edit.model import Action, Edit, load_edits, parse_assignment
-    from dicomhelp.errors import InputError, UsageError
-    from dicomhelp.io import iter_files
+    from dicomhelp.errors import UsageError
+    from dicomhelp.io import OutputFolder, iter_files  # noqa: F811 (the type above is for annotations only)
     from dicomhelp.uids import UIDPolicy
 
     edits: list[Edit] = []
@@ -78,10 +88,15 @@ def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], delet
 
     files = list(iter_files([source]))
     out_root = source
+    folder: OutputFolder | None = None
     if source.is_dir():
         out_root = source if in_place else (output or source.with_name(source.name + "-edited"))
         _check_folder_output(source, out_root, in_place)
-        targets = [out_root / f.relative_to(source) for f in files]
+        if in_place:
+            targets = files
+        else:
+            folder = OutputFolder(out_root, overwrite=overwrite)
+            targets = [folder.stage() for _ in files]
     else:
         default = source.with_name(f"{source.stem}-edited{source.suffix or '.dcm'}")
         if output is not None and output.is_dir():
@@ -96,19 +111,39 @@ def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], delet
             warn(f"{src}: a DICOMDIR index is not edited; rebuild it after editing the files it indexes")
             continue
         pairs.append((src, None if dry_run else target))
+    try:
+        _edit(source, pairs, edits, UIDPolicy.from_env(uid_root, uid_seed), folder, out_root, in_place=in_place,
+              dry_run=dry_run, jobs=jobs, cluster=cluster, as_json=as_json)
+    finally:
+        if folder is not None:
+            folder.discard_staged()
+
+
+def _edit(source: Path, pairs: list[tuple[Path, Path | None]], edits: list[Any], policy: Any,
+          folder: OutputFolder | None, out_root: Path, *, in_place: bool, dry_run: bool, jobs: int,
+          cluster: str | None, as_json: bool) -> None:
+    from dicomhelp.edit.files import edit_many
+    from dicomhelp.errors import InputError, UsageError
+
     report, failures, unchanged = [], 0, 0
-    for src, result, error, usage in edit_many(pairs, edits, UIDPolicy.from_env(uid_root, uid_seed),
-                                               dry_run=dry_run, workers=jobs, cluster=cluster):
+    for src, result, error, usage in edit_many(pairs, edits, policy, dry_run=dry_run, workers=jobs,
+                                               cluster=cluster):
         if error is not None:
             if usage or not source.is_dir():
                 # A bad path or value is wrong for every file; a single file's error is the command's.
                 raise (UsageError if usage else InputError)(error)
             failures += 1
             warn(f"skipped: {error}")
+            if folder is not None:
+                folder.fail(str(src), error)
             continue
         assert result is not None
         target = result.target
-        report.append({"file": str(src), "output": None if dry_run else str(target),
+        status = "written"
+        if folder is not None and not dry_run and target is not None:
+            placed = folder.place(target, str(src.relative_to(source)), str(src))
+            target, status = placed.output, placed.status
+        report.append({"file": str(src), "output": None if dry_run else str(target), "status": status,
                        "applied": [{"action": a.action, "path": a.path} for a in result.applied],
                        "differences": [d.as_dict() for d in result.differences]})
         if not as_json:
@@ -125,11 +160,16 @@ def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], delet
                          "(`dicomhelp dump --paths` shows the paths in the file)")
         if not result.applied:
             unchanged += 1
+    if folder is not None:
+        for note in folder.notes():
+            warn(note)
     if as_json:
         print_json(report)
+    elif folder is not None and not dry_run:
+        click.echo(f"edited into {out_root}: {folder.summary()}"
+                   + (f"; {unchanged} unchanged (no element on the given paths)" if unchanged else ""))
     elif source.is_dir() and not dry_run:
-        where = source if in_place else out_root
-        click.echo(f"edited {len(report)} file(s) into {where}" + (f", {failures} skipped" if failures else "")
+        click.echo(f"edited {len(report)} file(s) in place in {source}" + (f", {failures} skipped" if failures else "")
                    + (f"; {unchanged} unchanged (no element on the given paths)" if unchanged else ""))
     if failures:
         raise click.exceptions.Exit(1)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import click
 
-from dicomhelp.cli.common import json_option, print_json, progress_bar, uid_options
+from dicomhelp.cli.common import json_option, print_json, progress_bar, uid_options, warn
 from dicomhelp.cli.create_sc import COMPRESSIONS
 
 EPILOG = """\b
@@ -12,6 +15,7 @@ Examples:
   dicomhelp transcode ct.dcm ct-jls.dcm --to jpeg-ls-lossless
   dicomhelp transcode ct-jls.dcm ct.dcm --to none            # back to explicit VR little endian
   dicomhelp transcode ct.dcm ct-j2k.dcm --to jpeg2000 --ratio 10
+  dicomhelp transcode study/ study-jls/ --to jpeg-ls-lossless   # a folder into a folder
 
 \b
 Lossless targets keep the pixels bit for bit and keep the SOP Instance UID.
@@ -21,8 +25,14 @@ the uncompressed original (purpose 121320). Frames are encoded on every core;
 on a terminal a progress bar shows them.
 
 \b
+A folder is transcoded into another folder with the same layout and names;
+a name already taken by other content gets _2, _3 (nothing is overwritten
+unless --overwrite), the same content twice is written once (a duplicate),
+and the last line counts inputs, written, failed and duplicates.
+
+\b
 Exit codes: 0 written; 1 the input cannot be transcoded (damaged, not an
-image, pixels the encoder refuses); 2 usage error (bad option, missing file);
+image, pixels the encoder refuses; for a folder: some file not written); 2 usage error (bad option, missing file);
 130 interrupted by Ctrl-C, 143 stopped by SIGTERM (nothing written either way).
 """
 
@@ -37,15 +47,23 @@ image, pixels the encoder refuses); 2 usage error (bad option, missing file);
 @click.option("--max-error", type=int, default=None,
               help="jpeg-ls-near-lossless: largest allowed pixel error (default 2).")
 @click.option("--workers", type=int, default=None, help="Encoding processes (default: all cores when it pays).")
+@click.option("--overwrite", is_flag=True,
+              help="Folder output: replace files already there under the same name (default: NAME_2.dcm).")
 @uid_options
 @json_option
 def command(input_file: str, output: str, target: str, ratio: float | None, psnr: float | None,
-            max_error: int | None, workers: int | None, uid_root: str | None, uid_seed: str | None,
-            as_json: bool) -> None:
-    """Re-encode the pixels of IN into another transfer syntax and write OUT."""
+            max_error: int | None, workers: int | None, overwrite: bool, uid_root: str | None,
+            uid_seed: str | None, as_json: bool) -> None:
+    """Re-encode the pixels of IN (a file or a folder) into another transfer syntax and write OUT."""
+    import os
+
     from dicomhelp.codecs import Compression, frame_progress, start_transcoding, transcode_file
 
     compression = Compression(target, ratio=ratio, psnr=psnr, max_error=max_error, workers=workers)
+    if os.path.isdir(input_file):
+        _transcode_folder(Path(input_file), Path(output), compression, overwrite=overwrite, uid_root=uid_root,
+                          uid_seed=uid_seed, as_json=as_json)
+        return
     # Uncompressed frames start encoding on every core before pydicom is even imported.
     started = start_transcoding(input_file, compression)
     progress, stop_progress = progress_bar("encoding frames", disabled=as_json)
@@ -75,3 +93,47 @@ def command(input_file: str, output: str, target: str, ratio: float | None, psnr
         click.echo(f"  note: {note}")
     if result.new_instance:
         click.echo(f"  lossy: new SOP Instance UID {result.dataset.SOPInstanceUID}")
+
+
+def _transcode_folder(source: Path, out: Path, compression: Any, *, overwrite: bool, uid_root: str | None,
+                      uid_seed: str | None, as_json: bool) -> None:
+    """Every file of the folder, in input order, through io.OutputFolder (same names, no overwrite)."""
+    from dicomhelp.codecs import transcode_file
+    from dicomhelp.errors import DicomHelpError, UsageError
+    from dicomhelp.io import OutputFolder, iter_files, quiet_pydicom, read_file
+    from dicomhelp.uids import UIDPolicy
+
+    if out.exists() and not out.is_dir():
+        raise UsageError("is a file; the output of a folder must be a folder", source=str(out))
+    if out.resolve() == source.resolve() or source.resolve() in out.resolve().parents:
+        raise UsageError("the output folder must not be the input folder or inside it", source=str(out),
+                         hint="choose OUT outside IN")
+    policy = UIDPolicy.from_env(root=uid_root, seed=uid_seed)
+    report = []
+    with OutputFolder(out, overwrite=overwrite) as folder, quiet_pydicom():
+        for path in iter_files([source]):
+            if path.name.upper() == "DICOMDIR":
+                warn(f"{path}: a DICOMDIR index is not copied; rebuild it for the output")
+                continue
+            try:
+                header = read_file(path)
+                old_uid = str(header.dataset.get("SOPInstanceUID", ""))
+                result = transcode_file(path, compression, header=header, new_uid=lambda u=old_uid: policy.new(
+                    "lossy", u, compression.name, compression.ratio, compression.psnr, compression.max_error))
+                staged = folder.stage()
+                result.write(staged)
+            except DicomHelpError as exc:
+                line = exc.one_line() if exc.source else f"{path}: {exc.one_line()}"
+                warn(f"error: {line}")
+                placed = folder.fail(str(path), line)
+            else:
+                placed = folder.place(staged, str(path.relative_to(source)), str(path))
+            report.append(placed.as_dict())
+        for note in folder.notes():
+            warn(note)
+        if as_json:
+            print_json(report)
+        else:
+            click.echo(f"transcoded into {out}: {folder.summary()}")
+    if folder.exit_code:
+        raise click.exceptions.Exit(folder.exit_code)

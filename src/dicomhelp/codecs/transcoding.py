@@ -117,8 +117,12 @@ def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], st
         ds.PhotometricInterpretation = "MONOCHROME2"
     if "PixelData" in ds:
         del ds["PixelData"]  # the decoded frames replace it: keeps memory at one copy
-    for _elem in ds.iterall():
-        pass  # decode every raw element now: pydicom cannot write some raw ones as read (SC_rgb_jpeg.dcm)
+    try:
+        for _elem in ds.iterall():
+            pass  # decode every raw element now: pydicom cannot write some raw ones as read (SC_rgb_jpeg.dcm)
+    except (NotImplementedError, ValueError, KeyError, TypeError) as exc:  # e.g. an unknown VR (fuzzer)
+        raise InputError(f"an element cannot be decoded ({str(exc).splitlines()[0][:200]}); writing it would "
+                         "lose it", source=source, hint="repair or re-export the file first") from None
     to_little_endian(ds)
     pending = None
     try:

@@ -56,14 +56,16 @@ def read_source(paths: Sequence[str | os.PathLike[str]], *, priors: bool = False
     (the study reported on, then earlier studies to compare with).
     """
     instances: list[SourceInstance] = []
-    seen: set[str] = set()
+    seen: dict[str, SourceInstance] = {}
     for raw in paths:
         found = []
         for instance in _read_path(raw):
-            # An instance named twice (a file and its folder, a copy) is one instance, referenced once.
-            if instance.uid not in seen:
-                seen.add(instance.uid)
+            first = seen.get(instance.uid)
+            if first is None:
+                seen[instance.uid] = instance
                 found.append(instance)
+            else:
+                _same_instance(first, instance)
         if priors:
             _one_study(found, str(raw))
         instances += found
@@ -73,6 +75,27 @@ def read_source(paths: Sequence[str | os.PathLike[str]], *, priors: bool = False
         _one_study(instances, ", ".join(map(str, paths)))
     instances.sort(key=lambda i: (str(i.dataset.get("SeriesInstanceUID", "")), _instance_number(i.dataset)))
     return instances
+
+
+def _same_instance(first: SourceInstance, again: SourceInstance) -> None:
+    """A SOP Instance UID met twice: the same file named twice is silent, a copy is reported, other content stops.
+
+    Two different objects under one UID (the same image in two transfer syntaxes,
+    an edited copy) would make every reference to it ambiguous: which one is meant?
+    """
+    import filecmp
+    import sys
+
+    if first.path is None or again.path is None or first.path.resolve() == again.path.resolve():
+        return  # a file and its folder, or a folder named twice
+    if filecmp.cmp(first.path, again.path, shallow=False):
+        # Through stderr, as every dicomhelp diagnostic: a creator has no other channel back to its command.
+        sys.stderr.write(f"dicomhelp: warning: {again.path}: a copy of {first.path} (same SOP Instance UID "
+                         f"{first.uid}, same bytes); referenced once\n")
+        return
+    raise InputError(f"and {again.path} hold different objects with the same SOP Instance UID {first.uid}; "
+                     "a reference to it would be ambiguous", source=str(first.path),
+                     hint="keep one of them in the source")
 
 
 def _read_path(raw: str | os.PathLike[str]) -> Iterable[SourceInstance]:

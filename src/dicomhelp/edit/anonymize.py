@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from dicomhelp.standard import ps315
 from dicomhelp.edit.model import Action, Edit, UIDMapper, apply_edits
+from dicomhelp.io import OutputFolder
 from dicomhelp.errors import DicomHelpError, InputError, UsageError
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     uid_map: dict[str, str] = field(default_factory=dict)
+    name: str | None = None  # in folder mode: the name wanted in the output folder (target is the staged file)
 
 
 class _Run:
@@ -529,8 +531,9 @@ def anonymize_dataset(ds: Dataset, settings: Settings, *, uids: UIDMapper | None
 @dataclass(frozen=True)
 class Job:
     source: str
-    target: str  # a file, or a folder when `name_by_uid`
+    target: str  # a file; in folder mode the staging file of io.OutputFolder
     name_by_uid: bool = False
+    name: str | None = None  # in folder mode with --keep-names: the input's path relative to its folder
 
 
 def anonymize_file(job: Job, settings: Settings) -> Outcome:
@@ -551,10 +554,9 @@ def _anonymize_file(job: Job, settings: Settings) -> Outcome:
         uids = UIDMapper(UIDPolicy(root=settings.uid_root, seed=settings.secret))
         done = anonymize_dataset(ds, settings, uids=uids)
         target = Path(job.target)
-        if job.name_by_uid:
-            target = target / f"{ds.get('SOPInstanceUID') or Path(job.source).name}.dcm"
         write_like_source(ds, target)
         done.source, done.target = job.source, str(target)
+        done.name = f"{ds.get('SOPInstanceUID') or Path(job.source).name}.dcm" if job.name_by_uid else job.name
         return done
     except DicomHelpError as exc:
         outcome.error = exc.one_line() if exc.source else f"{job.source}: {exc.one_line()}"
@@ -570,8 +572,8 @@ def _anonymize_one(settings: Settings, job: Job) -> Outcome:
 
 
 def plan_jobs(source: str | os.PathLike[str], target: str | os.PathLike[str], *, keep_names: bool,
-              files: list[Path] | None = None) -> list[Job]:
-    """One job per input file: a file to a file, a folder into a folder.
+              folder: OutputFolder | None = None, files: list[Path] | None = None) -> list[Job]:
+    """One job per input file: a file to a file, a folder into ``folder`` (staged, placed by its rule).
 
     ``files``: only these files of the folder ``source`` (``--files-from``), in their order.
     """
@@ -596,14 +598,14 @@ def plan_jobs(source: str | os.PathLike[str], target: str | os.PathLike[str], *,
         raise UsageError("is a file; the output of a folder must be a folder", source=str(out))
     if out.resolve() == src.resolve() or src.resolve() in out.resolve().parents:
         raise UsageError("the output folder must not be the input folder or inside it", source=str(out))
+    if folder is None:
+        raise UsageError("a folder is written through an output folder", hint="pass folder=OutputFolder(...)")
     jobs = []
     for f in iter_files([src]) if files is None else _listed_inside(src, files):
         if f.name.upper() == "DICOMDIR":
             continue  # an index of the original files: it names the patient and the old paths
-        if keep_names:
-            jobs.append(Job(str(f), str(out / f.relative_to(src))))
-        else:
-            jobs.append(Job(str(f), str(out), name_by_uid=True))
+        name = str(f.relative_to(src)) if keep_names else None
+        jobs.append(Job(str(f), str(folder.stage()), name_by_uid=not keep_names, name=name))
     return jobs
 
 
@@ -622,6 +624,16 @@ def _listed_inside(folder: Path, files: list[Path]) -> Iterator[Path]:
         if not f.is_file():
             raise UsageError("listed, but no such file", source=str(f), hint="check the file list")
         yield folder / f.resolve().relative_to(root)
+
+
+def place_outputs(results: list[Outcome], folder: OutputFolder) -> None:
+    """Place each staged output in input order (deterministic suffixes); ``target`` becomes its final path."""
+    for r in results:
+        if r.error is not None or r.target is None or r.name is None:
+            folder.fail(r.source, r.error or f"{r.source}: not written")
+            continue
+        placed = folder.place(r.target, r.name, r.source)
+        r.target = str(placed.output)
 
 
 def run_jobs(jobs: list[Job], settings: Settings, *, workers: int = 0,

@@ -46,6 +46,7 @@ _VALID_VRS = _LONG_VRS | frozenset({
     "SS", "ST", "TM", "UI", "UL", "US",
 })
 ITEM_DELIM_TAG = 0xFFFEE00D
+_DELIMITER_KINDS = {ITEM_TAG: "item", ITEM_DELIM_TAG: "item-end", SEQ_DELIM_TAG: "sequence-end"}
 
 
 @dataclass
@@ -87,7 +88,7 @@ def _tag_text(tag: int) -> str:
 
 
 def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | None = None,
-                   capture: Collection[int] = ()) -> ScanResult:
+                   capture: Collection[int] = (), boundaries: list[tuple[int, str]] | None = None) -> ScanResult:
     """Walk every element header of the file at ``fp`` without reading values.
 
     Iterative (no recursion, so any nesting is safe) and cheap: its cost grows
@@ -95,7 +96,10 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
     is the dataset encoding pydicom found, ``(implicit, little)``. The raw
     values of the top-level elements in ``capture`` (short ones) are kept in
     :attr:`ScanResult.values`. Needs no pydicom, but for an implicit VR file
-    (the VRs come from its dictionary).
+    (the VRs come from its dictionary). ``boundaries``, when given, receives
+    ``(offset, kind)`` for every header met (kind ``element``, ``sequence``,
+    ``item``, ``item-end``, ``sequence-end``, ``fragment``) and ``value`` where
+    a value starts: the structural cut points the test suite's fuzzer uses.
     """
 
     res = ScanResult()
@@ -172,6 +176,9 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
 
         if group == 0xFFFE:  # item, item delimiter, sequence delimiter: always 4-byte length
             (length,) = fmt.long.unpack_from(header, 4)
+            if boundaries is not None:
+                boundaries.append((pos, _DELIMITER_KINDS.get(tag, "item") if not (frame and frame.kind == "frags")
+                                   or tag != ITEM_TAG else "fragment"))
             pos += 8
             if frame is None:
                 return fail(f"stray item tag {_tag_text(tag)} at byte {pos - 8} (malformed file)")
@@ -205,6 +212,7 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
                             "(malformed sequence)")
             continue
 
+        header_start = pos
         explicit = not e_implicit
         if explicit:
             vr = header[4:6].decode("latin-1")
@@ -225,6 +233,9 @@ def scan_structure(fp: BinaryIO, size: int, *, hint: tuple[bool, bool] | str | N
             (length,) = fmt.long.unpack_from(header, 4)
             pos += 8
 
+        if boundaries is not None:
+            boundaries.append((header_start, "sequence" if vr == "SQ" or length == UNDEFINED_LENGTH else "element"))
+            boundaries.append((pos, "value"))
         if length == UNDEFINED_LENGTH:
             if tag in PIXEL_TAGS:  # encapsulated: fragments, not items of elements
                 if not stack:

@@ -31,7 +31,7 @@ Rule = Callable[[Context], Iterable[Finding]]
 
 def _rules() -> list[tuple[str, Rule]]:
     # Order matters: values reads the raw bytes before other rules convert them.
-    from dicomhelp.validate.rules import encoding, iod, pstate, sr, values
+    from dicomhelp.validate.rules import encoding, iod, pstate, sr, uids, values
 
     rules: list[tuple[str, Rule]] = [
         ("encoding", encoding.check),
@@ -39,6 +39,7 @@ def _rules() -> list[tuple[str, Rule]]:
         ("iod", iod.check),
         ("sr", sr.check),
         ("pstate", pstate.check),
+        ("uids", uids.check),
     ]
     try:  # the SR helper's template checks, when that module exists
         from dicomhelp.validate import sr_templates  # type: ignore[attr-defined]

@@ -9,7 +9,10 @@ IOD rule checks without these.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 Condition = Callable[[Any, Any, str], "bool | None"]
@@ -122,9 +125,9 @@ def window_width(item: Any, root: Any, sop: str) -> bool | None:
     return _present(item, "WindowCenter")
 
 
-def _identity_removed(item: Any) -> bool | None:
-    v = _text(item, "PatientIdentityRemoved")
-    return None if v is None else v == "YES"
+def _identity_removed(item: Any) -> bool:
+    # "Required if Patient Identity Removed (0012,0062) is present and has a value of YES".
+    return _text(item, "PatientIdentityRemoved") == "YES"
 
 
 def deid_method(item: Any, root: Any, sop: str) -> bool | None:
@@ -185,3 +188,160 @@ CONDITIONS: dict[str, Condition] = {
 
 def condition_for(keyword: str) -> Condition | None:
     return CONDITIONS.get(keyword)
+
+
+# --- Conditions read from the standard's own text (PS3.3 module tables) -------------------------
+# The common sentence forms — "Required if X (gggg,eeee) is present", "... is not present",
+# "... is present and has a value", "... has a value of "Y"", "the value of X is A or B", joined by
+# one kind of "and"/"or" — are decided here; any other wording is left undecided (None), which the
+# IOD rule reports as "not checked" instead of passing silently.
+
+_LEAD = re.compile(r"^\s*(?:Required|Shall be present|Shall be included|Required only) (?:if|when) ", re.I)
+_NAME = r"(?:the value of |the value for |a value for |the )?[A-Z][A-Za-z0-9'/\-]*(?: [A-Za-z0-9'/\-]+)*?"
+_TAG = r"\((?:[0-9A-Fa-f]{4},[0-9A-Fa-f]{4})\)"
+# One attribute, or several with their tags ("Code Value (0008,0100) or Long Code Value (0008,0119) is present").
+_REF = (rf"(?P<refs>{_NAME}(?: {_TAG})?(?: value)?|{_NAME} {_TAG}(?:(?:,| or| and|, or|, and) {_NAME} {_TAG})+)")
+_PRED = (r" (?P<pred>is present and has a value of|is present with a value of|is present and equals|"
+         r"is present and the value is|is present and has a value greater than|has a value greater than|"
+         r"is greater than|has a value less than|is less than|is present and has a value|is present with a value|is present and is not empty|is present|"
+         r"is not present|is absent|is not sent|is sent|has a value of|has a value|is not equal to|is equal to|"
+         r"equals|is not|is)")
+_VALUES = r"(?P<vals>(?:,? (?:or )?(?:\"[^\"]*\"|[A-Z0-9_.]+(?: [A-Z0-9_]+)*\b(?! \()))*)"
+_CLAUSE = re.compile(_REF + _PRED + _VALUES)
+_JOIN = re.compile(r"\s*(,? and |,? or )")
+_COMPARE = {"is present and has a value greater than": 1, "has a value greater than": 1, "is greater than": 1,
+            "has a value less than": -1, "is less than": -1}
+_VALUE_PREDS = {"is present and the value is", *_COMPARE, "is present and has a value of", "is present with a value of", "is present and equals", "has a value of",
+                "is not equal to", "is equal to", "equals", "is not", "is"}
+
+
+@dataclass(frozen=True)
+class Clause:
+    tags: tuple[int, ...]  # several: "A or B is present" (any_of) / "A and B are ..." (all)
+    pred: str
+    values: tuple[str, ...]
+    any_of: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedCondition:
+    """A condition the validator can decide: clauses joined by one operator."""
+
+    clauses: tuple[Clause, ...]
+    any_of: bool  # True: "or", False: "and"
+    exclusive: bool  # one sentence without "may be present otherwise": absent when it does not hold
+
+
+def _tags_of(refs: str) -> tuple[int, ...]:
+    """The tags a clause names: written out, else the one attribute's name turned into its keyword."""
+    from pydicom.datadict import tag_for_keyword
+
+    written = re.findall(r"\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)", refs)
+    if written:
+        return tuple(int(g + e, 16) for g, e in written)
+    name = re.sub(r"^(?:the value of |the value for |a value for |the )|(?: value)$", "", refs)
+    tag = tag_for_keyword(re.sub(r"[^A-Za-z0-9]", "", " ".join(w[:1].upper() + w[1:] for w in name.split())))
+    return (tag,) if tag is not None else ()
+
+
+@lru_cache(maxsize=4096)
+def parse_condition(text: str | None) -> ParsedCondition | None:
+    """The condition of ``text`` when it is one of the common forms, else None."""
+    if not text:
+        return None
+    sentences = [s.strip() for s in re.split(r"(?<=[.;])\s+", text.strip()) if s.strip()]
+    m = _LEAD.match(sentences[0]) if sentences else None
+    if m is None or re.search(r"\bValues? \d", sentences[0]):  # a value position: not decided here
+        return None
+    body = sentences[0][m.end():].rstrip(".; ")
+    clauses: list[Clause] = []
+    joins: set[str] = set()
+    pos = 0
+    while True:
+        cm = _CLAUSE.match(body, pos)
+        if cm is None:
+            return None
+        tags = _tags_of(cm.group("refs"))
+        pred = cm.group("pred")
+        values = tuple(v.strip('"') for v in re.findall(r"\"[^\"]*\"|[A-Z0-9_.]+(?: [A-Z0-9_]+)*", cm.group("vals") or ""))
+        if not tags or (pred in _VALUE_PREDS) != bool(values):
+            return None
+        clauses.append(Clause(tags, pred, values, " or " in cm.group("refs")))
+        pos = cm.end()
+        if pos == len(body):
+            break
+        jm = _JOIN.match(body, pos)
+        if jm is None:
+            return None
+        joins.add(jm.group(1).strip(" ,"))
+        pos = jm.end()
+    if len(joins) > 1:
+        return None
+    rest = " ".join(sentences[1:]).lower()
+    exclusive = not rest
+    return ParsedCondition(tuple(clauses), joins == {"or"}, exclusive)
+
+
+def _clause_holds(clause: Clause, scope: Any, extra: frozenset[int]) -> bool | None:
+    results = [_one_holds(clause, tag, scope, extra) for tag in clause.tags]
+    if clause.any_of:
+        return True if True in results else (None if None in results else False)
+    return False if False in results else (None if None in results else True)
+
+
+def _one_holds(clause: Clause, tag: int, scope: Any, extra: frozenset[int]) -> bool | None:
+    present = tag in scope or tag in extra
+    if tag not in scope and present and clause.pred not in ("is present", "is sent", "is not present", "is absent",
+                                                           "is not sent"):
+        return None  # the pixels were not read (header only): their value is not known here
+    if clause.pred in ("is present", "is sent"):
+        return present
+    if clause.pred in ("is not present", "is absent", "is not sent"):
+        return not present
+    if not present:
+        return False if clause.pred not in ("is not", "is not equal to") else None
+    try:
+        value = scope[tag].value
+    except Exception:  # noqa: BLE001 - an unreadable value: cannot decide
+        return None
+    if clause.pred in ("is present and has a value", "is present with a value", "has a value",
+                       "is present and is not empty"):
+        return value not in (None, "", b"") and not (hasattr(value, "__len__") and len(value) == 0)
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+        return None  # which value of a multi-valued attribute is meant: not said
+    if clause.pred in _COMPARE:
+        try:
+            diff = float(value) - float(clause.values[0])
+        except (TypeError, ValueError):
+            return None
+        return diff * _COMPARE[clause.pred] > 0
+    text = str(value).strip("\0 ")
+    equal = any(_same(text, v) for v in clause.values)
+    return not equal if clause.pred in ("is not", "is not equal to") else equal
+
+
+def _same(text: str, wanted: str) -> bool:
+    if text == wanted:
+        return True
+    try:
+        return float(text) == float(wanted.rstrip("H")) if not wanted.endswith("H") else int(text) == int(wanted[:-1], 16)
+    except ValueError:
+        return False
+
+
+def decide(parsed: ParsedCondition, item: Any, root: Any, local: frozenset[int],
+           root_extra: frozenset[int] = frozenset()) -> bool | None:
+    """Does the condition hold? ``local``: the tags of ``item``'s own level (else the root is asked);
+    ``root_extra``: tags present at the root that the header-only read skipped (Pixel Data)."""
+    results = []
+    for clause in parsed.clauses:
+        if item is root or all(t in local for t in clause.tags):
+            scope = item
+        elif all(t in root or t in root_extra for t in clause.tags):
+            scope = root
+        else:
+            return None  # an attribute of some other level: where to look is not said
+        results.append(_clause_holds(clause, scope, root_extra if scope is root else frozenset()))
+    if parsed.any_of:
+        return True if True in results else (None if None in results else False)
+    return False if False in results else (None if None in results else True)

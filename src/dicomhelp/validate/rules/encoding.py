@@ -197,3 +197,29 @@ def _transfer_syntax(ctx: Context, has_meta: bool) -> Iterator[Finding]:
                         f"Pixel Data is encapsulated but {ts.name} is a native (uncompressed) syntax",
                         tag=0x7FE00010, keyword="PixelData", path="PixelData", reference="PS3.5 A.4",
                         fix="set TransferSyntaxUID to the compression actually used")
+        elif not ts.is_encapsulated and not pixel.encapsulated and pixel.offset >= 0:
+            yield from _native_pixel_length(ctx, pixel.length)
+
+
+def _native_pixel_length(ctx: Context, length: int) -> Iterator[Finding]:
+    """Native Pixel Data holds exactly Rows × Columns × Samples × Frames pixels of Bits Allocated each.
+
+    PS3.5 8.1.1: the pixel cells are packed one after the other, the value padded to
+    an even length; fewer bytes lose pixels, more bytes are frames nobody described.
+    """
+    try:
+        rows, cols = int(ctx.ds.Rows), int(ctx.ds.Columns)
+        samples, bits = int(ctx.ds.get("SamplesPerPixel", 1) or 1), int(ctx.ds.BitsAllocated)
+        frames = int(ctx.ds.get("NumberOfFrames", 1) or 1)
+    except (AttributeError, TypeError, ValueError):
+        return  # a missing or broken image attribute is the IOD and values rules' finding
+    expected = (rows * cols * samples * frames * bits + 7) // 8
+    padded = expected + expected % 2
+    if length in (expected, padded):
+        return
+    what = "short of" if length < expected else "more than"
+    yield error("encoding.pixel-length", f"Pixel Data has {length} bytes, {what} the {expected} that Rows {rows} × "
+                f"Columns {cols} × Samples per Pixel {samples} × Bits Allocated {bits} × Number of Frames {frames} "
+                "need", tag=0x7FE00010, keyword="PixelData", path="PixelData", reference="PS3.5 8.1.1",
+                fix="the image attributes do not describe the pixels: correct Rows, Columns, Bits Allocated or "
+                "Number of Frames, or the pixel data")

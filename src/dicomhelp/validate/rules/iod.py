@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from dicomhelp.paths import Step, format_path
 from dicomhelp.validate.findings import Finding, error, info, warning
-from dicomhelp.validate.rules.conditions import condition_for
+from dicomhelp.validate.rules.conditions import condition_for, decide, parse_condition
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -50,6 +50,11 @@ class ModulePlan:
     section: str | None  # PS3.3 section, e.g. "C.7.3.1"
     # What to check, grouped by enclosing sequence path: Type 1/2/1C/2C and enumerated attributes.
     groups: tuple[tuple[tuple[str, ...], int | None, tuple[Any, ...]], ...] = ()
+    # The tags each level of the module has (by enclosing sequence path): where a condition looks.
+    levels: tuple[tuple[tuple[str, ...], frozenset[int]], ...] = ()
+
+    def level(self, path: tuple[str, ...]) -> frozenset[int]:
+        return next((tags for p, tags in self.levels if p == path), frozenset())
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,8 @@ def plan_for(iod: Any) -> IODPlan:
         required_top = any(not a.path and a.type in ("1", "2") for a in attrs)
         weakest = _weakest(attrs)
         plans.append(ModulePlan(usage.module_id, module.name, usage.usage, weakest, distinctive, mine,
-                                required_top, _section(getattr(module, "link", None)), _groups(weakest)))
+                                required_top, _section(getattr(module, "link", None)), _groups(weakest),
+                                _levels(weakest)))
     all_top = frozenset().union(*tops.values()) if tops else frozenset()
     plan = IODPlan(iod.id, iod.name, tuple(plans), all_top)
     _PLANS[iod.id] = plan
@@ -132,6 +138,13 @@ def _groups(attrs: tuple[Any, ...]) -> tuple[tuple[tuple[str, ...], int | None, 
         by_path.setdefault(tuple(a.path), []).append(a)
     return tuple((path, tag_for_keyword(path[0]) if path else None, tuple(group))
                  for path, group in by_path.items())
+
+
+def _levels(attrs: tuple[Any, ...]) -> tuple[tuple[tuple[str, ...], frozenset[int]], ...]:
+    by_path: dict[tuple[str, ...], set[int]] = {}
+    for a in attrs:
+        by_path.setdefault(tuple(a.path), set()).add(a.tag)
+    return tuple((p, frozenset(tags)) for p, tags in by_path.items())
 
 
 def _weakest(attrs: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -174,7 +187,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             checked.append(module)
         elif module.distinctive & present_tags:
             checked.append(module)
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, ...]] = set()
     for module in checked:
         for path, first_tag, attrs in module.groups:
             if first_tag is not None and first_tag not in present_tags:
@@ -182,7 +195,9 @@ def check(ctx: Context) -> Iterator[Finding]:
             for item, steps in _items_at(ds, path):
                 for attr in attrs:
                     for finding in _check_attribute(ctx, module, attr, item, steps, extra):
-                        key = (finding.rule, finding.path or "")
+                        # One "not checked" per attribute and module, not one per item.
+                        key = ((finding.rule, module.module_id, attr.keyword) if finding.severity.value == "info"
+                               else (finding.rule, finding.path or ""))
                         if key not in seen:
                             seen.add(key)
                             yield finding
@@ -259,10 +274,9 @@ def _is_empty(item: Dataset, tag: int) -> bool:
 def _check_attribute(ctx: Context, module: ModulePlan, attr: Any, item: Dataset, steps: list[Step],
                      extra: set[int]) -> Iterator[Finding]:
     t = _checked_type(attr)
-    sop = ctx.sop_class_uid or ""
     present = attr.tag in item or (not steps and attr.tag in extra)
     empty = present and attr.tag in item and _is_empty(item, attr.tag)
-    if present and not empty and not attr.enumerated:
+    if present and not empty and not attr.enumerated and not t.endswith("C"):
         return  # the common case: nothing to report, no path to format
     where = dict(tag=attr.tag, keyword=attr.keyword, path=format_path(steps + [Step(tag=attr.tag)]))
     ref = f"Type {t} in the {module_ref(module)}; types: {TYPES_REF}"
@@ -274,16 +288,24 @@ def _check_attribute(ctx: Context, module: ModulePlan, attr: Any, item: Dataset,
         return
     required = t in ("1", "2")
     if t in ("1C", "2C"):
-        # The hand-coded conditions are those of top-level attributes (and of SR items).
-        cond = condition_for(attr.keyword) if not steps else None
-        decided = cond(item, ctx.ds, sop) if cond is not None else None
-        required = bool(decided)
+        decided, exclusive = _condition(ctx, module, attr, item, steps, frozenset(extra))
+        if present and decided is False and exclusive:
+            yield error(f"iod.type{t.lower()}-not-allowed", f"present although its condition does not hold: a Type "
+                        f"{t} attribute shall not be sent then (the condition does not say it may be present "
+                        "otherwise)", reference=ref, fix=f"remove {attr.keyword}, or send what its condition needs",
+                        **where)
+            return
         if t == "1C" and present and empty:
             yield error("iod.type1c-empty", "present but empty: a Type 1C attribute, when present, must "
                         "have a value", reference=ref, fix=_fix_value(attr, "give it a value or remove it"),
                         **where)
             return
-    if not required:
+        if decided is None and not present:
+            yield info("iod.condition-not-checked", f"not checked: whether this Type {t} attribute is required "
+                       "here cannot be decided from the data set", reference=ref,
+                       fix=f"read the condition; add {attr.keyword} if it holds for this object", **where)
+        required = bool(decided)
+    if not required or (present and not empty and t.endswith("C")):
         return
     strength = t.rstrip("C")
     rule_t = t.lower()
@@ -300,6 +322,22 @@ def _check_attribute(ctx: Context, module: ModulePlan, attr: Any, item: Dataset,
     elif strength == "1" and empty:
         yield error(f"iod.type{rule_t}-empty", f"empty: a Type {t} attribute must have a value",
                     reference=ref, fix=_fix_value(attr, f"give {attr.keyword} a value"), **where)
+
+
+def _condition(ctx: Context, module: ModulePlan, attr: Any, item: Dataset, steps: list[Step],
+               extra: frozenset[int]) -> tuple[bool | None, bool]:
+    """Does the attribute's condition hold here (None: cannot say), and is it absent otherwise?
+
+    The hand-coded conditions (top level) come first; else the standard's condition text
+    when it is one of the forms :func:`parse_condition` reads.
+    """
+    hand = condition_for(attr.keyword) if not steps else None
+    if hand is not None:
+        return hand(item, ctx.ds, ctx.sop_class_uid or ""), False
+    parsed = parse_condition(getattr(attr, "condition", None))
+    if parsed is None:
+        return None, False
+    return decide(parsed, item, ctx.ds, module.level(tuple(attr.path)), extra), parsed.exclusive
 
 
 def _fix_value(attr: Any, base: str) -> str:

@@ -106,6 +106,12 @@ class _Walker:
             if vr == "SQ":
                 yield from self._sequence(ds, tag, prefix, where.step, depth, where)
                 continue
+            if private and 0x0010 <= elem_tag <= 0x00FF and (
+                    length == 0 if isinstance(length, int) else getattr(raw, "value", None) in (None, "", b"")):
+                # PS3.5 7.8.1: a Private Creator reserves its block by the name it holds.
+                yield error("values.private-creator-empty", "the Private Creator is empty, so the private block "
+                            f"(gggg,{elem_tag:02X}00-{elem_tag:02X}FF) belongs to no one", reference="PS3.5 7.8.1",
+                            fix="give it the creator's name, or remove it and its block", **where)
             if vr is None or private:
                 continue
             yield from self._value(raw, vr, dict_vm, where)

@@ -1,0 +1,97 @@
+"""Type 1C/2C conditions read from the standard's text, and UIDs reused across entities.
+
+Each rule on a pydicom wheel file (valid: no finding) and on a mutant of it (the
+finding), with dciodvfy as the judge where it checks the same thing.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from dicomhelp.io import sample_file
+from dicomhelp.validate import validate_file
+from dicomhelp.validate.rules.conditions import parse_condition
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support import dciodvfy  # noqa: E402
+
+
+def found(path: Path, rule: str) -> list:
+    return [f for f in validate_file(path).findings if f.rule == rule]
+
+
+def about(verdict: object, keyword: str) -> list[str]:
+    return [e for e in verdict.errors if f"{keyword}(" in e]  # type: ignore[attr-defined]
+
+
+def test_the_common_condition_forms_are_read_and_others_are_not() -> None:
+    c = parse_condition("Required if Context Identifier (0008,010F) is present.")
+    assert c is not None and c.exclusive and c.clauses[0].tags == (0x0008010F,)
+    c = parse_condition('Required if the value of Context Group Extension Flag (0008,010B) is "Y".')
+    assert c is not None and c.clauses[0].values == ("Y",)
+    c = parse_condition("Shall be present if Code Value (0008,0100) or Long Code Value (0008,0119) is present. "
+                        "May be present otherwise.")
+    assert c is not None and not c.exclusive and c.clauses[0].any_of and len(c.clauses[0].tags) == 2
+    c = parse_condition("Required if Responsible Person is present and has a value.")
+    assert c is not None and c.clauses[0].tags == (0x00102297,)
+    assert parse_condition("Required if the Patient is an animal.") is None
+    assert parse_condition("Required if Value 3 of Image Type (0008,0008) is PORTAL.") is None
+
+
+def test_a_1c_whose_condition_holds_is_required(mutate) -> None:
+    assert not found(sample_file("CT_small.dcm"), "iod.type1c-missing")
+    path = mutate("CT_small.dcm", lambda d: setattr(d, "ResponsiblePerson", "Doe^John"))
+    [f] = found(path, "iod.type1c-missing")
+    assert f.keyword == "ResponsiblePersonRole" and "Responsible Person is present" in str(f.reference)
+    assert about(dciodvfy(path), "ResponsiblePersonRole")
+    fixed = mutate(path, lambda d: setattr(d, "ResponsiblePersonRole", "OWNER"))
+    assert not found(fixed, "iod.type1c-missing")
+
+
+def test_a_1c_present_when_its_condition_does_not_hold(mutate) -> None:
+    assert not found(sample_file("rtdose.dcm"), "iod.type1c-not-allowed")
+    path = mutate("rtdose.dcm", lambda d: d.pop(0x7FE00010))
+    wrong = {f.keyword for f in found(path, "iod.type1c-not-allowed")}
+    # RT Dose module: the image attributes are "Required if Pixel Data (7FE0,0010) is present".
+    assert {"SamplesPerPixel", "BitsStored", "DoseGridScaling"} <= wrong
+    assert about(dciodvfy(path), "DoseGridScaling")
+
+
+def test_a_condition_that_cannot_be_decided_is_reported_not_checked(mutate) -> None:
+    path = mutate("CT_small.dcm", lambda d: [d.pop(k, None) for k in ("BodyPartExamined", "Laterality")])
+    report = validate_file(path)
+    [f] = [f for f in report.findings if f.rule == "iod.condition-not-checked" and f.keyword == "Laterality"]
+    assert f.severity.value == "info" and "paired" in str(f.reference) and f.fix
+    assert not any(f.keyword == "Laterality" for f in report.findings if f.severity.value == "error")
+    body = mutate("CT_small.dcm", lambda d: setattr(d, "BodyPartExamined", "CHEST"))
+    assert not [f for f in found(body, "iod.condition-not-checked") if f.keyword == "Laterality"]
+
+
+def test_one_uid_for_two_entities(mutate) -> None:
+    assert not found(sample_file("CT_small.dcm"), "uids.reused")
+    path = mutate("CT_small.dcm", lambda d: setattr(d, "FrameOfReferenceUID", d.StudyInstanceUID))
+    [f] = found(path, "uids.reused")
+    assert f.keyword == "StudyInstanceUID" and "FrameOfReferenceUID" in f.message and f.reference == "PS3.5 9.1"
+    assert any("same value as FrameOfReferenceUID" in e for e in dciodvfy(path).errors)
+
+
+def test_native_pixel_data_that_does_not_fit_rows_and_columns(mutate) -> None:
+    assert not found(sample_file("CT_small.dcm"), "encoding.pixel-length")
+    path = mutate("CT_small.dcm", lambda d: setattr(d, "Rows", d.Rows + 8))
+    [f] = found(path, "encoding.pixel-length")
+    assert f.keyword == "PixelData" and "short of" in f.message and f.reference == "PS3.5 8.1.1"
+    assert about(dciodvfy(path), "PixelData")
+    assert not found(sample_file("693_J2KI.dcm"), "encoding.pixel-length")  # encapsulated: fragments, not cells
+
+
+def test_an_empty_private_creator(mutate) -> None:
+    def empty_creator(d: object) -> None:
+        d.add_new(0x00090011, "LO", "")  # type: ignore[attr-defined]
+        d.add_new(0x00091100, "LO", "ACME")  # type: ignore[attr-defined]
+
+    assert not found(sample_file("CT_small.dcm"), "values.private-creator-empty")
+    path = mutate("CT_small.dcm", empty_creator)
+    [f] = found(path, "values.private-creator-empty")
+    assert f.tag == 0x00090011 and f.reference == "PS3.5 7.8.1"
+    assert any("private owner value - empty" in e for e in dciodvfy(path).errors)
