@@ -148,12 +148,12 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-def _dciodvfy(path: Path) -> list[object]:
-    from dicomhelp.validate.dciodvfy import dciodvfy_path, parse_output
+def _dciodvfy(path: Path) -> list[object] | None:
+    """dciodvfy's findings, or None when it crashed (it aborts on 32-bit pixel data): no verdict."""
+    from dicomhelp.validate.dciodvfy import run_dciodvfy
 
-    exe = dciodvfy_path()
-    proc = subprocess.run([exe, "-new", str(path)], capture_output=True, text=True, errors="replace")
-    return parse_output(proc.stdout + proc.stderr)
+    findings = run_dciodvfy(path)
+    return None if any(f.rule == "dciodvfy.crashed" for f in findings) else findings
 
 
 def _attribute(f: object) -> str | None:
@@ -164,6 +164,8 @@ def _attribute(f: object) -> str | None:
         return named.group(1)
     if keyword:
         return str(keyword)
+    if getattr(f, "tag_text", None):
+        return str(f.tag_text)  # a private or unknown element: its tag
     m = ELEMENT.search(getattr(f, "message", "") or "")
     return (m.group("kw") or m.group("kw2")) if m else None
 
@@ -200,7 +202,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     missed: Counter[str] = Counter()
     extra: Counter[str] = Counter()
     rows = []
+    crashed = [p for p in files if theirs[p] is None]
     for p in files:
+        if theirs[p] is None:
+            continue
         o_all = ours.get(p, [])
         t_err = []
         for f in theirs[p]:
@@ -237,7 +242,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                      "dicomhelp": [f"{f.rule} {f.path}: {f.message}" for f in o_err]})
     pct = lambda a, b: f"{a}/{b} = {a / b:.1%}" if b else "n/a"  # noqa: E731
     print(f"corpus: {len(files)} files in {root}; adjudicated dciodvfy errors left out "
-          f"(docs/validation-disagreements.md): {adjudicated}")
+          f"(docs/validation-disagreements.md): {adjudicated}; dciodvfy crashed, no verdict: {len(crashed)}")
     print(f"file-level recall (dicomhelp exits 1 where dciodvfy finds errors): {pct(recalled, their_error_files)}")
     print(f"agreement on dciodvfy's clean files (no dicomhelp error): {pct(clean_agree, their_clean)}")
     print(f"finding level, same attribute as an error: {pct(matched, their_errors)}; at any severity: "

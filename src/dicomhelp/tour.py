@@ -134,6 +134,34 @@ STEPS += [
 ]
 
 
+def send_to_a_receiver(ctx: TourContext) -> None:
+    """The result set sent by C-STORE to a receiver the tour starts on a free loopback port and then stops."""
+    import socket
+
+    from dicomhelp.net import parse_peer, send_paths, start_receiver
+
+    with socket.socket() as s:  # a free port; the receiver binds it a moment later
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    folder, received = ctx.out / "results", ctx.out / "received"
+    arrivals: list[str] = []
+    ctx.echo(f"$ dicomhelp receive -o {received} --port {port} --aet TOUR_PACS &")
+    server = start_receiver(received, port=port, aet="TOUR_PACS", on_arrival=lambda a: arrivals.append(a.line()))
+    try:
+        ctx.echo(f"$ dicomhelp send {folder} TOUR_PACS@127.0.0.1:{port} --journal {ctx.out / 'send.jsonl'}")
+        report = send_paths([str(folder)], parse_peer(f"TOUR_PACS@127.0.0.1:{port}"), resend=True,
+                            journal=ctx.out / "send.jsonl", on_result=lambda r: ctx.echo(r.line()))
+    finally:
+        server.shutdown()
+    ctx.echo(report.summary())
+    ctx.echo("what the receiver printed, one line per instance:")
+    for line in arrivals:
+        ctx.echo(f"  {line}")
+
+
+STEPS += [Step("send: the result set to a PACS (here a receiver started for the tour)", send_to_a_receiver)]
+
+
 def export_for_the_browser(ctx: TourContext) -> None:
     """The result set as pages that open from disk: what ``dicomhelp view`` serves, as files."""
     from dicomhelp.view.export import export_site

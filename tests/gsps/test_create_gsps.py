@@ -177,8 +177,27 @@ def test_schema_describes_the_spec() -> None:
     proc = run_cli("schema", "results")
     assert proc.returncode == 0, proc.stderr
     results = json.loads(proc.stdout)
-    assert set(results["properties"]) == {"device", "sr", "gsps", "sc", "pdf"}
+    assert set(results["properties"]) == {"device", "sr", "seg", "gsps", "sc", "pdf", "kos"}
     assert "GspsSpec" in results["$defs"] and "SRSpec" not in results["$defs"]  # SR inlined with its $defs
+
+
+def test_a_seg_in_the_study_is_not_an_image_to_present(study: Path, tmp_path: Path) -> None:
+    """A SEG has rows and columns, but a presentation state never references it."""
+    import numpy as np
+
+    from dicomhelp.create.seg import create_seg
+
+    folder = tmp_path / "with-seg"
+    shutil.copytree(study, folder)
+    mask = np.zeros((4, 128, 128), bool)
+    mask[1, 10:20, 10:20] = True
+    seg = create_seg({"segments": [{"label": "N", "category": "SCT: MorphologicallyAbnormalStructure",
+                                    "type": "SCT: Nodule"}]}, folder, folder / "seg.dcm", masks=[mask])
+    spec = full_spec()
+    spec.pop("images", None)
+    ds = dcmread(create_gsps(spec, folder, tmp_path / "ps.dcm"))
+    referenced = {str(i.ReferencedSOPInstanceUID) for s in ds.ReferencedSeriesSequence for i in s.ReferencedImageSequence}
+    assert len(referenced) == 4 and str(dcmread(seg).SOPInstanceUID) not in referenced
 
 
 def test_default_images_are_the_series_of_the_annotated_image(study: Path, tmp_path: Path) -> None:

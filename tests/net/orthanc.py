@@ -36,6 +36,7 @@ class Orthanc:
     dicom_port: int
     http_port: int
     receiver_port: int
+    tls: Path | None = None  # a folder from make_certificates: DICOM over TLS only
     process: subprocess.Popen[bytes] | None = None
     log: Path = field(init=False)
 
@@ -60,6 +61,10 @@ class Orthanc:
             "StorageCompression": False, "OverwriteInstances": False,
             "Plugins": [str(DICOMWEB_PLUGIN)] if DICOMWEB_PLUGIN.exists() else [],
             "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
+            **({"DicomTlsEnabled": True, "DicomTlsCertificate": str(self.tls / "server.crt"),
+                "DicomTlsPrivateKey": str(self.tls / "server.key"),
+                "DicomTlsTrustedCertificates": str(self.tls / "ca.crt"),
+                "DicomTlsRemoteCertificateRequired": False} if self.tls else {}),
         }
 
     def start(self) -> None:
@@ -118,11 +123,11 @@ class Orthanc:
         return sum(1 for x in found if x["Type"] == "Instance")  # type: ignore[union-attr]
 
 
-def start_orthanc(root: Path) -> Orthanc:
+def start_orthanc(root: Path, *, tls: Path | None = None) -> Orthanc:
     if shutil.which("Orthanc") is None:
         missing("Orthanc is not installed (apt-get install orthanc orthanc-dicomweb; see .ci/run)")
     root.mkdir(parents=True, exist_ok=True)
-    server = Orthanc(root, free_port(), free_port(), free_port())
+    server = Orthanc(root, free_port(), free_port(), free_port(), tls)
     server.start()
     return server
 
@@ -138,3 +143,20 @@ def dcmtk_tool(name: str) -> str:
     if found is None:
         missing(f"DCMTK's {name} is not installed (apt-get install dcmtk)")
     return found
+
+
+def make_certificates(folder: Path) -> Path:
+    """A test CA and a server certificate for 127.0.0.1 it signed (ca.crt, server.crt, server.key)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        missing("openssl is not installed (apt-get install openssl)")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+    for args in (["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
+                  "-subj", "/CN=dicomhelp test CA"],
+                 ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+                  "-subj", "/CN=127.0.0.1"],
+                 ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                  "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf"]):
+        subprocess.run([openssl, *args], cwd=folder, check=True, capture_output=True, timeout=60)
+    return folder

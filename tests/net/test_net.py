@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 from pydicom import dcmread
 
-from net.orthanc import RECEIVER_AET, Orthanc, dcmtk_tool, free_port, start_orthanc
+from net.orthanc import (PASSWORD, RECEIVER_AET, USER, Orthanc, dcmtk_tool, free_port, make_certificates,
+                         start_orthanc)
 from dicomhelp.io import sample_file
 from dicomhelp.samples import make_sample_study
-from support import assert_clean_failure, run_cli
+from support import assert_clean_failure, missing, run_cli
 
 pytestmark = pytest.mark.validators
 
@@ -95,6 +96,12 @@ def test_round_trip_send_find_get_and_results(orthanc: Orthanc, tmp_path: Path) 
     assert report["summary"]["failed"] == 0 and report["summary"]["stored"] >= 4
     for instance in report["instances"]:
         same_dataset(Path(instance["path"]), orthanc.file_of(instance["sop_instance_uid"]))
+    # A DICOMDIR stands for the files it lists (the same instances: Orthanc confirms them again).
+    by_index = send(str(tmp_path / "res" / "DICOMDIR"), orthanc.peer, "--no-check", "--journal", str(tmp_path / "d"),
+                    "--json")
+    assert by_index.returncode == 0, by_index.stdout + by_index.stderr
+    assert sorted(i["sop_instance_uid"] for i in json.loads(by_index.stdout)["instances"]) == \
+        sorted(i["sop_instance_uid"] for i in report["instances"])
 
 
 def test_a_rerun_sends_nothing_twice(orthanc: Orthanc, tmp_path: Path) -> None:
@@ -231,7 +238,8 @@ def test_receive_from_send_and_from_storescu(receiver: tuple[subprocess.Popen[st
     sent = send(str(tmp_path / "study"), f"{RECEIVER_AET}@127.0.0.1:{port}", "--journal", str(tmp_path / "j"))
     assert sent.returncode == 0, sent.stdout + sent.stderr
     mr_rle = sample_file("MR_small_RLE.dcm")
-    storescu = subprocess.run([dcmtk_tool("storescu"), "-aec", RECEIVER_AET, "-xr", "127.0.0.1", str(port), str(mr_rle)],
+    storescu = subprocess.run([dcmtk_tool("storescu"), "-aec", RECEIVER_AET, "-xr", "127.0.0.1", str(port),
+                               str(mr_rle)],
                               capture_output=True, text=True, timeout=60)
     assert storescu.returncode == 0, storescu.stderr
     wrong = subprocess.run([dcmtk_tool("storescu"), "-aec", "SOMEONE_ELSE", "127.0.0.1", str(port), str(mr_rle)],
@@ -279,3 +287,141 @@ def test_help_has_examples() -> None:
 
 def test_orthanc_is_started_by_the_fixture_not_found_running(orthanc: Orthanc) -> None:
     assert shutil.which("Orthanc") and orthanc.process is not None and orthanc.process.poll() is None
+
+
+def web_url(orthanc: Orthanc, password: str = PASSWORD) -> str:
+    if not (orthanc.config()["Plugins"]):
+        missing("the Orthanc DICOMweb plugin is not installed (apt-get install orthanc-dicomweb)")
+    return f"http://{USER}:{password}@127.0.0.1:{orthanc.http_port}/dicom-web"
+
+
+def test_dicomweb_stow_qido_wado(orthanc: Orthanc, tmp_path: Path) -> None:
+    originals = sample_study(tmp_path / "study", slices=2)
+    url = web_url(orthanc)
+    sent = run_cli("send", str(tmp_path / "study"), "--web", url, "--journal", str(tmp_path / "j"))
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert sent.stdout.count("stored: ") == 2 and PASSWORD not in sent.stdout + sent.stderr
+    again = run_cli("send", str(tmp_path / "study"), "--web", url, "--journal", str(tmp_path / "j"))
+    assert again.stdout.count("already stored: ") == 2
+    study_uid = str(dcmread(originals[0]).StudyInstanceUID)
+    rows = json.loads(run_cli("find", "--web", url, "--patient-id", "1CT1", "--json").stdout)
+    assert [r["NumberOfStudyRelatedInstances"] for r in rows if r["StudyInstanceUID"] == study_uid] == ["2"]
+    got = run_cli("get", study_uid, "--web", url, "-o", str(tmp_path / "got"))
+    assert got.returncode == 0, got.stdout + got.stderr
+    for original in originals:
+        uid = str(dcmread(original).SOPInstanceUID)
+        same_dataset(original, tmp_path / "got" / f"{uid}.dcm")
+        same_dataset(original, orthanc.file_of(uid))
+
+
+def test_dicomweb_faults_are_one_line(orthanc: Orthanc, tmp_path: Path) -> None:
+    sample_study(tmp_path / "study", slices=1)
+    wrong = web_url(orthanc, password="wrong")
+    closed = f"http://127.0.0.1:{free_port()}/dicom-web"
+    for url, expected in ((wrong, "HTTP 401: authentication required or refused"), (closed, "no HTTP service answers")):
+        for proc in (run_cli("find", "--web", url),
+                     run_cli("send", str(tmp_path / "study"), "--web", url, "--journal", str(tmp_path / "j"))):
+            assert_clean_failure(proc, 1)
+            lines = proc.stderr.strip().splitlines()
+            assert len(lines) == 1 and expected in lines[0] and "wrong" not in lines[0], proc.stderr
+    assert_clean_failure(run_cli("find", "--web", "ftp://x"), 2)
+    assert_clean_failure(run_cli("find"), 2)
+
+
+def test_a_sop_class_the_peer_rejects_fails_alone(orthanc: Orthanc, tmp_path: Path) -> None:
+    paths = sample_study(tmp_path / "study", slices=2)
+    ds = dcmread(paths[1])
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = "1.2.826.0.1.3680043.10.543.99.1"  # no one's storage class
+    ds.save_as(paths[1])
+    proc = send(str(tmp_path / "study"), orthanc.peer, "--no-check", "--journal", str(tmp_path / "j"))
+    assert proc.returncode == 1
+    assert f"stored: {paths[0]}" in proc.stdout
+    assert f"failed: {paths[1]}: the peer does not store 1.2.826.0.1.3680043.10.543.99.1 objects (it rejected every " \
+        "presentation context for 1.2.826.0.1.3680043.10.543.99.1)" in proc.stdout
+    assert "2 instance(s) to" in proc.stdout and "1 stored, 1 failed" in proc.stdout
+
+
+def test_peers_file_mistakes_are_usage_errors(tmp_path: Path) -> None:
+    peers = tmp_path / "peers.toml"
+    for text, expected in (("[peers.pacs\n", "not valid TOML"),
+                           ('[peers.pacs]\naet = "X"\n', "needs aet (text), host (text) and port (a number)"),
+                           ('[peers.pacs]\naet = "X"\nhost = "h"\nport = 70000\n', "port 70000 is out of range")):
+        peers.write_text(text)
+        proc = run_cli("echo", "pacs", env={"DICOMHELP_PEERS": str(peers)})
+        assert_clean_failure(proc, 2)
+        assert expected in proc.stderr and str(peers) in proc.stderr, proc.stderr
+
+
+def test_a_torn_journal_line_is_ignored(tmp_path: Path) -> None:
+    from dicomhelp.net import parse_peer
+    from dicomhelp.net.journal import Journal
+
+    peer = parse_peer("PACS@127.0.0.1:104")
+    book = Journal(tmp_path / "j.jsonl", peer)
+    book.record("1.2.3", 0, True)
+    book.record("1.2.4", 0xA700, False)
+    book.close()
+    with (tmp_path / "j.jsonl").open("a") as fh:
+        fh.write('{"peer": "PACS@127.0.0.1:104", "sop_instance_uid": "1.2.5", "sta')  # killed mid-write
+    assert book.confirmed() == {"1.2.3"}
+    assert Journal(tmp_path / "j.jsonl", parse_peer("OTHER@127.0.0.1:104")).confirmed() == set()
+
+
+def test_two_associations_in_parallel_store_each_instance_once(orthanc: Orthanc, tmp_path: Path) -> None:
+    paths = sample_study(tmp_path / "study", slices=12)
+    journal = tmp_path / "j.jsonl"
+    proc = send(str(tmp_path / "study"), orthanc.peer, "--no-check", "--jobs", "2", "--journal", str(journal))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "12 instance(s) to" in proc.stdout and ": 12 stored" in proc.stdout
+    entries = [json.loads(line) for line in journal.read_text().splitlines()]
+    uids = [str(dcmread(p).SOPInstanceUID) for p in paths]
+    assert sorted(e["sop_instance_uid"] for e in entries) == sorted(uids)
+    assert all(orthanc.count_of(uid) == 1 for uid in uids)
+
+
+@pytest.fixture(scope="module")
+def tls_orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orthanc]:
+    root = tmp_path_factory.mktemp("orthanc-tls")
+    server = start_orthanc(root / "orthanc", tls=make_certificates(root / "pki"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_tls_send_with_the_peers_file(tls_orthanc: Orthanc, tmp_path: Path) -> None:
+    assert tls_orthanc.tls is not None
+    ca = tls_orthanc.tls / "ca.crt"
+    proc = run_cli("echo", tls_orthanc.peer, "--tls-ca", str(ca))
+    assert proc.returncode == 0 and "answers C-ECHO" in proc.stdout, proc.stderr
+    shutil.copy(ca, tmp_path / "pacs-ca.pem")
+    peers = tmp_path / "peers.toml"
+    peers.write_text(f'[peers.pacs]\naet = "ORTHANC"\nhost = "127.0.0.1"\nport = {tls_orthanc.dicom_port}\n'
+                     'tls = true\ntls_ca = "pacs-ca.pem"\n')  # relative to the peers file
+    paths = sample_study(tmp_path / "study", slices=2)
+    sent = run_cli("send", str(tmp_path / "study"), "pacs", "--journal", str(tmp_path / "j"),
+                   env={"DICOMHELP_PEERS": str(peers)})
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    for path in paths:
+        same_dataset(path, tls_orthanc.file_of(str(dcmread(path).SOPInstanceUID)))
+
+
+def test_tls_mismatches_are_one_line(tls_orthanc: Orthanc, orthanc: Orthanc) -> None:
+    for args, expected in (
+        ([tls_orthanc.peer, "--tls"], "TLS: the peer's certificate is not trusted (self-signed certificate in "
+                                      "certificate chain); give its CA with --tls-ca"),
+        ([tls_orthanc.peer], "the peer took the connection but did not answer the association request (does it "
+                             "expect TLS? use --tls)"),
+        ([orthanc.peer, "--tls"], "TLS handshake failed"),
+    ):
+        proc = run_cli("echo", *args, "--retries", "0", "--timeout", "5")
+        assert_clean_failure(proc, 1)
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and expected in lines[0], proc.stderr
+
+
+def test_a_port_in_use_is_a_usage_error(receiver: tuple[subprocess.Popen[str], int, Path], tmp_path: Path) -> None:
+    _proc, port, _out = receiver
+    second = run_cli("receive", "-o", str(tmp_path / "other"), "--port", str(port), timeout=60)
+    assert_clean_failure(second, 2)
+    assert f"cannot listen on 127.0.0.1:{port}" in second.stderr and "choose another --port" in second.stderr

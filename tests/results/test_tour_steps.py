@@ -17,8 +17,8 @@ def test_tour_creates_renders_and_shows_the_result_set(tmp_path: Path) -> None:
     assert len(mine) == 4 and titles.index(mine[1].title) > titles.index(mine[0].title)
     lines: list[str] = []
     ctx = run_tour(tmp_path / "tour", echo=lines.append, steps=mine)
-    assert sorted(ctx.made) == ["gsps", "pdf", "sc", "sr"]
-    assert "validated 9 file(s): 0 error(s), 0 warning(s)" in lines
+    assert sorted(ctx.made) == ["gsps", "kos", "pdf", "sc", "seg", "sr"]
+    assert "validated 11 file(s): 0 error(s), 0 warning(s)" in lines
     preview = Image.open(tmp_path / "tour" / "preview.png")
     assert preview.size == (512, 512)
     sr_lines = lines[lines.index(next(ln for ln in lines if ln.startswith("$ dicomhelp sr"))):]

@@ -132,6 +132,13 @@ def _module_tags(iod_id: str, module_id: str) -> set[int]:
     return mine - others
 
 
+def _type12_tags(module_id: str) -> set[int]:
+    from dicomhelp.validate.tables import tables
+
+    module = tables().module(module_id)
+    return {a.tag for a in module.attributes if not a.path and a.type in ("1", "2")} if module else set()
+
+
 def _required(iod_id: str, wanted: str) -> list[str]:
     """Top-level attributes of the IOD's mandatory modules with type ``wanted``."""
     from dicomhelp.validate.tables import tables
@@ -174,7 +181,9 @@ def mutants(base: Path, out: Path, number: int = 0) -> list[tuple[str, Path]]:
     for module_id in DROPPABLE_MODULES:
         if any(u.module_id == module_id and u.usage == "M" for u in iod.modules):
             tags = _module_tags(iod.id, module_id) & {int(t) for t in ds.keys()}
-            if tags:
+            # Only a drop that takes a Type 1/2 attribute breaks the object: a SEG's General Equipment
+            # shares those with Enhanced General Equipment, leaving only Type 3 ones (Device UID) its own.
+            if tags & _type12_tags(module_id):
                 changes.append((f"drop-module:{module_id}", lambda d, t=tuple(tags): [d.pop(x) for x in t]))
                 break
     if ds.get("GraphicAnnotationSequence"):

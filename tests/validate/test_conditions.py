@@ -95,3 +95,48 @@ def test_an_empty_private_creator(mutate) -> None:
     [f] = found(path, "values.private-creator-empty")
     assert f.tag == 0x00090011 and f.reference == "PS3.5 7.8.1"
     assert any("private owner value - empty" in e for e in dciodvfy(path).errors)
+
+
+def test_native_pixel_data_over_8_bits_must_be_ow(mutate) -> None:
+    assert not found(sample_file("CT_small.dcm"), "encoding.pixel-vr")
+    path = mutate("CT_small.dcm", lambda d: setattr(d["PixelData"], "VR", "OB"))  # 16 bits stored as OB
+    [f] = found(path, "encoding.pixel-vr")
+    assert "OW" in f.message and f.reference == "PS3.5 A.2"
+    assert about(dciodvfy(path), "PixelData")
+
+
+def as_class(sop_class: str, **values: str):
+    """A change making CT_small's header an object of another SOP class, with ``values`` set."""
+    def change(d: object) -> None:
+        d.SOPClassUID = d.file_meta.MediaStorageSOPClassUID = sop_class  # type: ignore[attr-defined]
+        for keyword, value in values.items():
+            setattr(d, keyword, value)
+    return change
+
+
+def enumerated(path: Path, keyword: str) -> list:
+    return [f for f in found(path, "iod.enumerated") if f.keyword == keyword]
+
+
+DX = "1.2.840.10008.5.1.4.1.1.1.1"  # Digital X-Ray Image: Rescale Intercept is enumerated 0
+SEG = "1.2.840.10008.5.1.4.1.1.66.4"  # Segmentation: Segmentation Type is enumerated
+
+
+def test_a_numeric_enumerated_value_is_compared_as_a_number(mutate) -> None:
+    assert not enumerated(mutate("CT_small.dcm", as_class(DX, RescaleIntercept="0.0")), "RescaleIntercept")
+    assert enumerated(mutate("CT_small.dcm", as_class(DX, RescaleIntercept="5")), "RescaleIntercept")
+
+
+def test_ucum_units_with_a_leading_annotation_are_valid() -> None:
+    from dicomhelp.create.sr import ucum
+
+    # PS3.16 CID 85 writes the SUV units this way.
+    assert ucum.is_valid("{SUVbw}g/ml") and ucum.is_valid("{SUVbsa}cm2/g")
+    assert not ucum.is_valid("{SUVbw}gx/ml")
+
+
+def test_newer_enumerated_values_are_known(mutate) -> None:
+    # label maps: PS3.3 2024 editions, newer than the tables
+    assert not enumerated(mutate("CT_small.dcm", as_class(SEG, SegmentationType="LABELMAP")), "SegmentationType")
+    assert not enumerated(mutate("CT_small.dcm", as_class(SEG, SegmentationType="BINARY")), "SegmentationType")
+    assert enumerated(mutate("CT_small.dcm", as_class(SEG, SegmentationType="BITMAP")), "SegmentationType")

@@ -27,7 +27,7 @@ def register(name: str, module: str, summary: str) -> None:
 register("tour", "dicomhelp.cli.tour", "Create, validate and show a full result set for a sample study.")
 register("dump", "dicomhelp.cli.dump", "Show what is inside DICOM files, as a tree of elements.")
 register("sr", "dicomhelp.cli.sr", "Show the content tree of a Structured Report.")
-register("create", "dicomhelp.cli.create", "Create SC, PDF, SR, GSPS objects or a whole result set.")
+register("create", "dicomhelp.cli.create", "Create SC, PDF, SR, GSPS, SEG, KOS objects or a whole result set.")
 register("schema", "dicomhelp.cli.schema", "Print the JSON Schema of a creation spec (sr, ...).")
 register("explain", "dicomhelp.cli.explain", "Explain a keyword, tag, VR, UID, code, CID, TID, IOD or module in plain words.")
 register("edit", "dicomhelp.cli.edit", "Change elements of DICOM files (values checked, nothing else lost).")

@@ -85,11 +85,14 @@ def spec_error_in_file(exc: Exception, spec: str) -> Exception:
 
 
 def network_options(func: F) -> F:
-    """``--aet``, ``--timeout`` and ``--retries``: how ``echo``, ``send``, ``find`` and ``get`` associate."""
+    """``--aet``, ``--tls``, ``--tls-ca``, ``--timeout``, ``--retries``: how the network commands associate."""
     func = click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True,
                         help="Association attempts after the first fails (waits 0.5 s, 1 s, 2 s, ...).")(func)
     func = click.option("--timeout", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True,
                         help="Seconds to wait for the connection, the association and each response.")(func)
+    func = click.option("--tls-ca", default=None, metavar="PEM",
+                        help="The CA certificate(s) that signed the peer's certificate (implies --tls).")(func)
+    func = click.option("--tls", is_flag=True, help="DICOM over TLS (or set tls = true in the peers file).")(func)
     func = click.option("--aet", "calling_aet", default=None,
                         help="Our (calling) AE title; default: the peers file's calling_aet, else DICOMHELP.")(func)
     return func

@@ -12,7 +12,9 @@ CREATE_COMMANDS: dict[str, tuple[str, str]] = {
     "pdf": ("dicomhelp.cli.create_pdf", "Encapsulated PDF from a PDF report."),
     "sr": ("dicomhelp.cli.create_sr", "A TID 1500 Structured Report from a spec."),
     "gsps": ("dicomhelp.cli.create_gsps", "A Grayscale Softcopy Presentation State from a spec."),
-    "results": ("dicomhelp.cli.create_results", "A whole AI result set (SR, GSPS, SC, PDF) from one spec."),
+    "seg": ("dicomhelp.cli.create_seg", "A Segmentation of a source series from a spec and masks."),
+    "kos": ("dicomhelp.cli.create_kos", "A Key Object Selection (key images, result objects) from a spec."),
+    "results": ("dicomhelp.cli.create_results", "A whole AI result set (SR, SEG, GSPS, SC, PDF, KOS) from one spec."),
 }
 
 

@@ -22,11 +22,13 @@ Exit codes: 0 the peer answered; 1 no association or a failed echo; 2 usage erro
 @click.argument("peer")
 @network_options
 @json_option
-def command(peer: str, calling_aet: str | None, timeout: float, retries: int, as_json: bool) -> None:
+def command(peer: str, calling_aet: str | None, tls: bool, tls_ca: str | None,
+            timeout: float, retries: int, as_json: bool) -> None:
     """Send a C-ECHO to PEER (AET@host:port, or a name from the peers file)."""
     from dicomhelp.net import echo, parse_peer
 
-    result = echo(parse_peer(peer, calling_aet=calling_aet), timeouts=network_timeouts(timeout), retries=retries)
+    target = parse_peer(peer, calling_aet=calling_aet, tls=tls, tls_ca=tls_ca)
+    result = echo(target, timeouts=network_timeouts(timeout), retries=retries)
     if as_json:
         print_json(result.to_dict())
     else:

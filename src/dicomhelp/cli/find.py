@@ -11,6 +11,7 @@ Examples:
   dicomhelp find ORTHANC@127.0.0.1:4242 --patient-id 1CT1
   dicomhelp find pacs --study-date 20240101-20241231 --modality CT
   dicomhelp find pacs --level series --study 1.2.3.4 --json
+  dicomhelp find --web http://host:8042/dicom-web --patient-id 1CT1     QIDO-RS
 
 \b
 Exit codes: 0 the query ran (even with no match); 1 no association or a failed query; 2 usage error.
@@ -18,7 +19,8 @@ Exit codes: 0 the query ran (even with no match); 1 no association or a failed q
 
 
 @click.command("find", epilog=EPILOG)
-@click.argument("peer")
+@click.argument("peer", required=False)
+@click.option("--web", default=None, metavar="URL", help="QIDO-RS at this DICOMweb root instead (no PEER then).")
 @click.option("--level", type=click.Choice(["study", "series", "image"]), default="study", show_default=True)
 @click.option("--patient-id", default=None, help="Patient ID (wildcards * and ? allowed).")
 @click.option("--accession", default=None, help="Accession Number.")
@@ -27,16 +29,26 @@ Exit codes: 0 the query ran (even with no match); 1 no association or a failed q
 @click.option("--study", "study_uid", default=None, help="Study Instance UID (series and image levels).")
 @network_options
 @json_option
-def command(peer: str, level: str, patient_id: str | None, accession: str | None, study_date: str | None,
-            modality: str | None, study_uid: str | None, calling_aet: str | None, timeout: float, retries: int,
-            as_json: bool) -> None:
+def command(peer: str | None, web: str | None, level: str, patient_id: str | None, accession: str | None,
+            study_date: str | None, modality: str | None, study_uid: str | None, calling_aet: str | None,
+            tls: bool, tls_ca: str | None, timeout: float, retries: int, as_json: bool) -> None:
     """Query PEER (AET@host:port or a name from the peers file) and list the matches as a table."""
     from dicomhelp.net import RETURN_KEYS, LEVELS, Query, find, parse_peer
 
     query = Query(level=level, patient_id=patient_id, accession=accession, study_date=study_date,
                   modality=modality, study_uid=study_uid)
-    rows = find(parse_peer(peer, calling_aet=calling_aet), query, timeouts=network_timeouts(timeout),
-                retries=retries)
+    if (peer is None) == (web is None):
+        from dicomhelp.errors import UsageError
+
+        raise UsageError("give either PEER (AET@host:port or a name) or --web URL")
+    if web is not None:
+        from dicomhelp.net.web import parse_web, qido
+
+        rows = qido(parse_web(web), query, timeout=timeout, retries=retries)
+    else:
+        assert peer is not None
+        target = parse_peer(peer, calling_aet=calling_aet, tls=tls, tls_ca=tls_ca)
+        rows = find(target, query, timeouts=network_timeouts(timeout), retries=retries)
     if as_json:
         print_json(rows)
         return

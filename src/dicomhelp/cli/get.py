@@ -13,6 +13,7 @@ EPILOG = """\b
 Examples:
   dicomhelp get ORTHANC@127.0.0.1:4242 1.2.3.4 -o study/     C-GET: the files come on our association
   dicomhelp get pacs 1.2.3.4 --move-to DICOMHELP             C-MOVE to a running `dicomhelp receive`
+  dicomhelp get 1.2.3.4 --web http://host:8042/dicom-web -o study/     WADO-RS
 
 \b
 Files are named by SOP Instance UID (<uid>.dcm) and written atomically.
@@ -21,23 +22,39 @@ Exit codes: 0 every instance retrieved; 1 some failed or no association; 2 usage
 
 
 @click.command("get", epilog=EPILOG)
-@click.argument("peer")
-@click.argument("study_uid")
+@click.argument("args", nargs=-1, required=True, metavar="PEER STUDY_UID")
+@click.option("--web", default=None, metavar="URL", help="WADO-RS from this DICOMweb root instead (no PEER then).")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder to write the instances into (C-GET).")
 @click.option("--move-to", default=None, help="C-MOVE to this AE title instead (the peer must know its address).")
 @network_options
 @json_option
-def command(peer: str, study_uid: str, out_dir: Path | None, move_to: str | None, calling_aet: str | None,
-            timeout: float, retries: int, as_json: bool) -> None:
+def command(args: tuple[str, ...], web: str | None, out_dir: Path | None, move_to: str | None,
+            calling_aet: str | None, tls: bool, tls_ca: str | None, timeout: float, retries: int,
+            as_json: bool) -> None:
     """Retrieve the study STUDY_UID from PEER (AET@host:port or a name from the peers file)."""
     from dicomhelp.errors import UsageError
     from dicomhelp.net import get_study, move_study, parse_peer
     from dicomhelp.net.peers import check_aet
 
-    if (out_dir is None) == (move_to is None):
-        raise UsageError("give either -o DIR (C-GET) or --move-to AET (C-MOVE)")
-    target = parse_peer(peer, calling_aet=calling_aet)
+    if len(args) != (1 if web else 2):
+        raise UsageError("give PEER and STUDY_UID, or STUDY_UID with --web URL")
+    study_uid = args[-1]
+    if (out_dir is None) == (move_to is None) or (web and move_to):
+        raise UsageError("give either -o DIR (C-GET, WADO-RS) or --move-to AET (C-MOVE)")
+    if web is not None:
+        assert out_dir is not None
+        from dicomhelp.net.web import parse_web, wado_study
+
+        written = wado_study(parse_web(web), study_uid, out_dir, timeout=timeout, retries=retries)
+        if as_json:
+            print_json({"study_instance_uid": study_uid, "files": [str(p) for p in written]})
+        else:
+            for path in written:
+                click.echo(f"stored: {path}")
+            click.echo(f"{study_uid} from {parse_web(web)}: {len(written)} instance(s)")
+        sys.exit(0 if written else 1)
+    target = parse_peer(args[0], calling_aet=calling_aet, tls=tls, tls_ca=tls_ca)
     progress, done = progress_bar("retrieving", disabled=as_json)
     try:
         if move_to is not None:

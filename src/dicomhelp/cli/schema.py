@@ -12,6 +12,8 @@ import click
 SCHEMAS: dict[str, str] = {
     "sr": "dicomhelp.create.sr.spec:sr_schema",
     "gsps": "dicomhelp.create.gsps:gsps_schema",
+    "seg": "dicomhelp.create.seg:seg_schema",
+    "kos": "dicomhelp.create.kos:kos_schema",
     "results": "dicomhelp.create.results:results_schema",
 }
 

@@ -274,6 +274,17 @@ class Builder:
             "manufacturer": self.equipment.manufacturer,
         }
 
+    def restamp(self, ds: Dataset) -> Dataset:
+        """Put the builder's clock where highdicom stamps its own (Content Date/Time, Contribution DateTime).
+
+        Every object of a run (and of a seeded re-run, given the same clock) then says the same time.
+        """
+        ds.ContentDate, ds.ContentTime = self.content_date, self.content_time
+        for item in ds.get("ContributingEquipmentSequence", []):
+            if "ContributionDateTime" in item:
+                item.ContributionDateTime = self.now.strftime("%Y%m%d%H%M%S") + self.timezone_offset
+        return ds
+
     def finish(self, ds: Dataset) -> Dataset:
         """Apply Patient/Study, Equipment, SOP Common, Content Date/Time and file meta.
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from dicomhelp.create.base import Builder, Equipment, Study
+from dicomhelp.create.seg import SEG_SOP_CLASS
 from dicomhelp.create.sources import SourceInstance, read_source
 from dicomhelp.create.spec import did_you_mean, fail, join, load_spec
 from dicomhelp.errors import InputError, SpecError
@@ -352,10 +353,12 @@ class SourceImages:
     @classmethod
     def read(cls, source: str | os.PathLike[str]) -> SourceImages:
         instances = read_source([source])
-        images = [i for i in instances if i.is_image]
+        # A SEG has rows and columns but is no image to present or to annotate.
+        images = [i for i in instances if i.is_image and str(i.dataset.get("SOPClassUID", "")) != SEG_SOP_CLASS]
         if not images:
             raise InputError("no DICOM images found", source=str(source), hint="--source names the study folder")
-        return cls(root=Path(source), images=images, others=[i for i in instances if not i.is_image])
+        chosen = {id(i) for i in images}
+        return cls(root=Path(source), images=images, others=[i for i in instances if id(i) not in chosen])
 
     def study(self) -> Study:
         return Study.from_source(*(im.dataset for im in self.images))

@@ -1,7 +1,7 @@
-"""A whole AI result set from one spec: SR, GSPS, SC and PDF for one source study.
+"""A whole AI result set from one spec: SR, SEG, GSPS, SC, PDF and KOS for one source study.
 
-One YAML/JSON spec with any of the sections ``sr``, ``gsps``, ``sc`` and
-``pdf`` (each one the spec of that creator) and a ``device``: the AI product,
+One YAML/JSON spec with any of the sections ``sr``, ``seg``, ``gsps``, ``sc``,
+``pdf`` and ``kos`` (each one the spec of that creator) and a ``device``: the AI product,
 which becomes the same General Equipment and Device UID on every object and
 the SR's device observer. Every object is built with one base builder, so they
 share the patient, the study, the UID policy (deterministic with a seed: a
@@ -13,7 +13,8 @@ Everything is built and cross-checked in memory before anything is written:
   prefixed by the section: ``gsps.annotations[0].layer``);
 - every SOP Instance UID a new object references must be a source instance or
   another new object, and the SR's regions must lie on images the GSPS
-  presents;
+  presents; an SR group's ``segment: {seg: seg, number: N}`` names the SEG
+  of the set, and the KOS lists the key images and (by default) every new object;
 - then the output folder appears at once (written next to it and renamed),
   with a DICOMDIR (pydicom's FileSet) indexing the new objects and, unless
   asked not to, a copy of the source study so the folder is importable and
@@ -34,6 +35,9 @@ from typing import TYPE_CHECKING, Any
 from dicomhelp import __version__
 from dicomhelp.create.base import Builder, Equipment
 from dicomhelp.create.gsps import GspsSpec, ImageRef, SourceImages, build_gsps
+from dicomhelp.create.kos import KosSpec, build_kos
+from dicomhelp.create.seg import SegSpec, build_seg
+from dicomhelp.create.sources import SourceInstance
 from dicomhelp.create.spec import fail, join, load_data, from_data
 from dicomhelp.errors import InputError, SpecError, UsageError
 from dicomhelp.uids import UIDPolicy
@@ -42,7 +46,7 @@ if TYPE_CHECKING:
     import numpy as np
     from pydicom import Dataset
 
-KINDS = ("sr", "gsps", "sc", "pdf")
+KINDS = ("sr", "seg", "gsps", "sc", "pdf", "kos")
 
 
 # ------------------------------------------------------------------ the spec
@@ -147,17 +151,21 @@ class PdfSection:
 
 @dataclass
 class ResultsSpec:
-    """A result set: any of sr, gsps, sc, pdf for one source study, made by one device."""
+    """A result set: any of sr, seg, gsps, sc, pdf, kos for one source study, made by one device."""
 
     device: DeviceSpec = field(default_factory=DeviceSpec)
     sr: dict[str, Any] | None = field(default=None, metadata={"doc": "a TID 1500 SR spec (dicomhelp schema sr)"})
+    seg: SegSpec | None = field(default=None, metadata={
+        "doc": "a Segmentation (dicomhelp schema seg); mask files relative to the spec"})
     gsps: GspsSpec | None = None
     sc: ScSection | None = None
     pdf: PdfSection | None = None
+    kos: KosSpec | None = field(default=None, metadata={
+        "doc": "a Key Object Selection (dicomhelp schema kos); objects by kind (sr, seg, ...), default all"})
 
     def _spec_check(self, path: str) -> None:
         if not any(getattr(self, k) is not None for k in KINDS):
-            fail(path, "the spec has none of the sections sr, gsps, sc, pdf")
+            fail(path, "the spec has none of the sections " + ", ".join(KINDS))
         if self.sc is not None and self.sc.frames == "gsps" and self.gsps is None:
             fail(join(path, "sc.frames"), "'gsps' renders the GSPS's images, but the spec has no gsps section",
                  "add a gsps section or list image files")
@@ -233,7 +241,8 @@ def section(name: str) -> Iterator[None]:
         yield
     except SpecError as exc:
         where = exc.source or ""
-        prefixed = name if where in ("", "spec") else (where if where.startswith(name) else f"{name}.{where}")
+        own = where == name or where.startswith((f"{name}.", f"{name}["))  # "segments" is not "seg."
+        prefixed = name if where in ("", "spec") else (where if own else f"{name}.{where}")
         raise SpecError(exc.message, source=prefixed, hint=exc.hint) from None
 
 
@@ -246,17 +255,24 @@ def build_results(spec: ResultsSpec, source_dir: str | os.PathLike[str], *, spec
     device_uid = spec.device.uid or builder.new_uid("device", spec.device.name, spec.device.manufacturer,
                                                     spec.device.model, spec.device.serial_number)
     objects: list[Created] = []
-    gsps_ds = None
+    gsps_ds = seg_ds = None
+    if spec.seg is not None:
+        with section("seg"):
+            seg_ds = build_seg(spec.seg, source.images, builder, base=spec_dir)
+        objects.append(Created("seg", seg_ds, f"{len(seg_ds.SegmentSequence)} segment(s), "
+                               f"{int(seg_ds.NumberOfFrames)} frame(s)"))
     if spec.gsps is not None:
         with section("gsps"):
             gsps_ds = build_gsps(spec.gsps, source, builder)
         objects.append(Created("gsps", gsps_ds, f"{len(gsps_ds.get('GraphicAnnotationSequence', []))} annotation(s)"))
     if spec.sr is not None:
-        objects.append(_build_sr(spec, source, builder, device_uid))
+        objects.append(_build_sr(spec, source, builder, device_uid, seg_ds))
     if spec.sc is not None:
         objects.append(_build_sc(spec.sc, source, builder, gsps_ds, Path(spec_dir)))
     if spec.pdf is not None:
         objects.append(_build_pdf(spec.pdf, source, builder, objects, Path(spec_dir)))
+    if spec.kos is not None:
+        objects.append(_build_kos(spec.kos, source, builder, objects, spec.device, device_uid))
     for created in objects:
         created.dataset.DeviceUID = device_uid
     objects.sort(key=lambda c: KINDS.index(c.kind))
@@ -266,14 +282,22 @@ def build_results(spec: ResultsSpec, source_dir: str | os.PathLike[str], *, spec
     return result
 
 
-def _build_sr(spec: ResultsSpec, source: SourceImages, builder: Builder, device_uid: str) -> Created:
+def _build_sr(spec: ResultsSpec, source: SourceImages, builder: Builder, device_uid: str,
+              seg_ds: Dataset | None) -> Created:
     from dicomhelp.create.sr import build as sr_build
 
     with section("sr"):
         sr_spec = spec.sr_spec()
         if sr_spec.observer.device is not None and sr_spec.observer.device.uid is None:
             sr_spec.observer.device.uid = device_uid  # the same device identity as the other objects
-        result = sr_build.build_sr(sr_spec, sr_build.Source(source.images + source.others, source.root),
+        instances = source.images + source.others
+        if seg_ds is not None:
+            # ``segment: {seg: seg}`` names the set's own SEG, whose UID the spec cannot know.
+            instances = [*instances, SourceInstance(None, seg_ds)]
+            for group in sr_spec.groups:
+                if group.segment is not None and group.segment.seg == "seg":
+                    group.segment.seg = str(seg_ds.SOPInstanceUID)
+        result = sr_build.build_sr(sr_spec, sr_build.Source(instances, source.root),
                                    uid_policy=builder.uid_policy, equipment=builder.equipment)
     ds = result.dataset
     return Created("sr", ds, f"{result.iod} SR, {len(sr_spec.groups)} measurement group(s)")
@@ -345,6 +369,31 @@ def _build_pdf(pdf: PdfSection, source: SourceImages, builder: Builder, made: li
     return Created("pdf", ds, f"{len(data)} bytes of PDF")
 
 
+def _build_kos(kos: KosSpec, source: SourceImages, builder: Builder, made: list[Created],
+               device_spec: DeviceSpec, device_uid: str) -> Created:
+    """The key images and the set's objects (named by kind, default every one) for the reader."""
+    import dataclasses
+
+    from dicomhelp.create.sr.spec import Device
+
+    by_kind = {c.kind: str(c.dataset.SOPInstanceUID) for c in made}
+    with section("kos"):
+        for i, name in enumerate(kos.objects):
+            if name in KINDS and name not in by_kind:
+                fail(join("objects", i), f"the spec makes no {name} object", f"made: {', '.join(by_kind)}")
+        objects = [by_kind.get(name, name) for name in kos.objects] if kos.objects else list(by_kind.values())
+        device = kos.device
+        if device == KosSpec().device:  # not given: the set's device selected them
+            device = Device(name=device_spec.name, manufacturer=device_spec.manufacturer, model=device_spec.model,
+                            serial_number=device_spec.serial_number)
+        device = dataclasses.replace(device, uid=device.uid or device_uid)
+        resolved = dataclasses.replace(kos, objects=objects, device=device)
+        instances = source.images + source.others + [SourceInstance(None, c.dataset) for c in made]
+        ds = build_kos(resolved, instances, builder)
+    count = sum(1 for item in ds.ContentSequence if item.ValueType in ("IMAGE", "COMPOSITE", "WAVEFORM"))
+    return Created("kos", ds, f"{count} reference(s), \"{kos.title.meaning}\"")
+
+
 # ------------------------------------------------------------------ reference checks
 
 
@@ -403,7 +452,8 @@ class Written:
 
 
 def _keep_concept_modifiers_only(record: Dataset) -> None:
-    """An SR DOCUMENT directory record lists only the root's HAS CONCEPT MOD items (PS3.3 F.5.24).
+    """An SR DOCUMENT or KEY OBJECT DOC record lists only the root's HAS CONCEPT MOD items (PS3.3 F.5.24 for SR;
+    the key object record is alike).
 
     pydicom copies the whole content tree into the record; dciodvfy then finds
     relationships and references the record may not hold.
@@ -447,7 +497,7 @@ def write_results(result: ResultSet, out_dir: str | os.PathLike[str], *, with_so
                 kinds[im.uid] = "source"
         for created in result.objects:
             instance = fs.add(created.dataset)
-            if created.kind == "sr":
+            if created.kind in ("sr", "kos"):
                 _keep_concept_modifiers_only(instance.node._record)  # pydicom pinned <3.1
             kinds[str(created.dataset.SOPInstanceUID)] = created.kind
         try:
@@ -549,6 +599,17 @@ def example_spec_path() -> Path:
     from importlib.resources import files
 
     return Path(str(files("dicomhelp").joinpath("data/examples/results-example.yaml")))
+
+
+def copy_example(folder: str | os.PathLike[str], name: str = "results.yaml") -> Path:
+    """Copy the example spec into ``folder`` as ``name``, with the mask files its ``seg`` section names."""
+    spec = example_spec_path()
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(spec, out / name)
+    for mask in sorted(spec.parent.glob("nodule-mask-*.png")):
+        shutil.copy(mask, out / mask.name)
+    return out / name
 
 
 # ------------------------------------------------------------------ a one-page text PDF

@@ -394,7 +394,36 @@ def pixel_summary(ds: Dataset, pixel: PixelDataInfo, file_meta: Any = None) -> s
                      f"{pixel.length} bytes")
     else:
         parts.append(f"{pixel.length} bytes")
-    return ", ".join(parts) + " (not loaded)"
+    segments = segmentation_summary(ds)
+    return ", ".join(parts) + " (not loaded)" + (f"; {segments}" if segments else "")
+
+
+def segmentation_summary(ds: Dataset) -> str | None:
+    """A SEG's segments and the frames each has, from the header: ``BINARY SEG: 1 'Nodule' 2 frames, ...``."""
+    try:
+        segments = ds.get("SegmentSequence")
+        if not segments:
+            return None
+        counts: dict[int, int] = {}
+        shared = (ds.get("SharedFunctionalGroupsSequence") or [None])[0]
+        if shared is not None and shared.get("SegmentIdentificationSequence"):
+            # One segment for every frame (highdicom writes it so for a single segment).
+            number = int(shared.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
+            counts[number] = int(ds.get("NumberOfFrames") or 1)
+        for group in ds.get("PerFrameFunctionalGroupsSequence") or []:
+            ident = group.get("SegmentIdentificationSequence")
+            if ident:
+                number = int(ident[0].ReferencedSegmentNumber)
+                counts[number] = counts.get(number, 0) + 1
+        shown = []
+        for item in segments:
+            number = int(item.get("SegmentNumber") or 0)
+            frames = counts.get(number, 0)
+            shown.append(f"{number} '{item.get('SegmentLabel', '')}' {frames} frame{'s' if frames != 1 else ''}")
+        kind = ds.get("SegmentationType") or "?"
+        return f"{kind} SEG, {len(shown)} segment{'s' if len(shown) != 1 else ''}: " + ", ".join(shown)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return None  # a damaged SEG header: the dump shows the elements anyway
 
 
 def _uid_name(uid: str) -> str:

@@ -5,7 +5,8 @@
 - :mod:`~dicomhelp.net.journal`: what a peer has confirmed, so a re-run resends only the rest;
 - :mod:`~dicomhelp.net.store`: received instances written atomically, named by UID;
 - :mod:`~dicomhelp.net.echo`, :mod:`~dicomhelp.net.find`, :mod:`~dicomhelp.net.send`,
-  :mod:`~dicomhelp.net.get`, :mod:`~dicomhelp.net.receive`: one service each.
+  :mod:`~dicomhelp.net.get`, :mod:`~dicomhelp.net.receive`: one service each;
+- :mod:`~dicomhelp.net.web`: STOW-RS, QIDO-RS and WADO-RS through dicomweb-client, with the same results.
 
 Callers import from here (``from dicomhelp.net import send_paths``); nothing
 heavy is imported until a function runs.

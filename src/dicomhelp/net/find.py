@@ -57,7 +57,7 @@ def find(peer: Peer, query: Query, *, timeouts: Timeouts | None = None, retries:
                 raise InputError("the association was lost during the C-FIND", source=str(peer))
             code = int(status.Status)
             if code in (0xFF00, 0xFF01) and identifier is not None:
-                rows.append({key: _text(identifier.get(key)) for key in RETURN_KEYS[level]})
+                rows.append({key: text_of(identifier.get(key)) for key in RETURN_KEYS[level]})
             elif code != 0:
                 from pynetdicom.status import QR_FIND_SERVICE_CLASS_STATUS
 
@@ -69,7 +69,7 @@ def find(peer: Peer, query: Query, *, timeouts: Timeouts | None = None, retries:
     return rows
 
 
-def _text(value: object) -> str:
+def text_of(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -33,6 +34,7 @@ class Journal:
         self.path = path
         self.peer = str(peer)
         self._fh: IO[str] | None = None
+        self._lock = threading.Lock()  # associations in parallel (send --jobs) share the journal
 
     def confirmed(self) -> set[str]:
         """SOP Instance UIDs this peer has stored (success or warning)."""
@@ -49,13 +51,14 @@ class Journal:
         return done
 
     def record(self, sop_instance_uid: str, status: int, stored: bool) -> None:
-        if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = self.path.open("a", encoding="utf-8")
         entry = {"peer": self.peer, "sop_instance_uid": sop_instance_uid, "status": f"0x{status:04X}",
                  "stored": stored}
-        self._fh.write(json.dumps(entry) + "\n")
-        self._fh.flush()
+        with self._lock:
+            if self._fh is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fh = self.path.open("a", encoding="utf-8")
+            self._fh.write(json.dumps(entry) + "\n")
+            self._fh.flush()
 
     def close(self) -> None:
         if self._fh is not None:

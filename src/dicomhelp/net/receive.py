@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dicomhelp.net.association import quiet_pynetdicom
+from dicomhelp.net.association import no_delay, quiet_pynetdicom
 from dicomhelp.net.peers import check_aet
 from dicomhelp.net.store import Received, StoreWriter
 
@@ -64,7 +64,8 @@ def start_receiver(out_dir: Path, *, port: int, aet: str = "DICOMHELP", host: st
             on_arrival(arrival)
         return status
 
-    return ae.start_server((host, port), block=False, evt_handlers=[(evt.EVT_C_STORE, on_store)])
+    return ae.start_server((host, port), block=False,
+                           evt_handlers=[(evt.EVT_C_STORE, on_store), (evt.EVT_CONN_OPEN, no_delay)])
 
 
 def _judge(got: Received) -> Arrival:

@@ -10,6 +10,7 @@ like an original.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -119,46 +120,82 @@ def pre_send_check(paths: Sequence[str]) -> RunReport:
     return run
 
 
+@dataclass
+class SendRun:
+    """What ``send`` and ``send --web`` share: the report, the journal and the instances still to send."""
+
+    report: SendReport
+    book: Journal
+    pending: list[Item]
+    on_result: Callable[[InstanceResult], None] | None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(cls, paths: Sequence[str], peer: Any, *, check: bool, journal: Path | None, resend: bool,
+              on_result: Callable[[InstanceResult], None] | None) -> SendRun:
+        """Check the files (raises :class:`CheckFailed`), read the journal, report what it confirms."""
+        report = SendReport(peer, journal or default_journal(peer, list(paths)))
+        if check:
+            report.check = pre_send_check(paths)
+        book = Journal(report.journal, peer)
+        confirmed = set() if resend else book.confirmed()
+        run = cls(report, book, [], on_result)
+        for entry in items_in(paths):
+            if isinstance(entry, InstanceResult):
+                run.done(entry)
+            elif entry.sop_instance in confirmed:
+                run.done(InstanceResult(str(entry.path), entry.sop_instance, "already stored",
+                                        meaning="confirmed by the peer in an earlier run (journal)"))
+            else:
+                run.pending.append(entry)
+        return run
+
+    def done(self, result: InstanceResult) -> None:
+        """One instance's result, reported once (from whichever association's thread)."""
+        with self.lock:
+            self.report.results.append(result)
+            if self.on_result:
+                self.on_result(result)
+
+
 def send_paths(paths: Sequence[str], peer: Peer, *, check: bool = True, allow_decompress: bool = False,
                journal: Path | None = None, resend: bool = False, timeouts: Timeouts | None = None,
-               retries: int = 2, on_result: Callable[[InstanceResult], None] | None = None) -> SendReport:
+               retries: int = 2, jobs: int = 1,
+               on_result: Callable[[InstanceResult], None] | None = None) -> SendReport:
     """Send every DICOM instance under ``paths`` to ``peer``, skipping those its journal confirms.
 
-    ``on_result`` is called once per instance, as the peer answers.
+    ``on_result`` is called once per instance, as the peer answers (from one
+    thread at a time). ``jobs`` associations send in parallel, each a share of
+    the instances: a PACS that takes its time per instance serves several at once.
     """
     start = time.perf_counter()
-    report = SendReport(peer, journal or default_journal(peer, list(paths)))
-    if check:
-        report.check = pre_send_check(paths)
-    book = Journal(report.journal, peer)
-    confirmed = set() if resend else book.confirmed()
+    run = SendRun.start(paths, peer, check=check, journal=journal, resend=resend, on_result=on_result)
+    report, book, done, items, lock = run.report, run.book, run.done, run.pending, run.lock
 
-    def done(result: InstanceResult) -> None:
-        report.results.append(result)
-        if on_result:
-            on_result(result)
-
-    items: list[Item] = []
-    for entry in _items(paths):
-        if isinstance(entry, InstanceResult):
-            done(entry)
-        elif entry.sop_instance in confirmed:
-            done(InstanceResult(str(entry.path), entry.sop_instance, "already stored",
-                                meaning="confirmed by the peer in an earlier run (journal)"))
-        else:
-            items.append(entry)
-    try:
-        for group in _context_groups(items):
-            answered = any(r.status is not None for r in report.results)
+    def share(part: list[Item]) -> None:
+        for group in _context_groups(part):
+            with lock:
+                answered = any(r.status is not None for r in report.results)
             _send_group(group, peer, timeouts or Timeouts(), retries, allow_decompress, book, done,
                         first=not answered)
+
+    try:
+        if jobs <= 1 or len(items) < 2:
+            share(items)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                futures = [pool.submit(share, items[i::jobs]) for i in range(jobs)]
+            for future in futures:
+                future.result()  # the first association that could not be made, if any
     finally:
         book.close()
     report.seconds = time.perf_counter() - start
     return report
 
 
-def _items(paths: Sequence[str]) -> Iterator[Item | InstanceResult]:
+def items_in(paths: Sequence[str]) -> Iterator[Item | InstanceResult]:
     """Each instance's header, in a stable order; a DICOMDIR stands for the files it lists."""
     from dicomhelp.io import iter_files, read_file
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+UID_PATTERN = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 # PS3.4 B.2.3: the C-STORE statuses a Storage SCP answers with.
 SUCCESS, OUT_OF_RESOURCES, CANNOT_UNDERSTAND = 0x0000, 0xA700, 0xC000
 
@@ -38,7 +38,7 @@ class StoreWriter:
         uid = str(req.AffectedSOPInstanceUID or "")
         sop_class = str(req.AffectedSOPClassUID or "")
         calling = str(event.assoc.requestor.ae_title).strip()
-        if not _UID.match(uid) or len(uid) > 64:
+        if not UID_PATTERN.match(uid) or len(uid) > 64:
             got = Received(None, uid, sop_class, calling, CANNOT_UNDERSTAND, "the SOP Instance UID is not a UID")
         else:
             try:

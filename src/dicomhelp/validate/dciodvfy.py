@@ -76,8 +76,10 @@ def run_dciodvfy(path: str | os.PathLike[str]) -> list[Finding]:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return [Finding(Severity.WARNING, "dciodvfy.failed", f"dciodvfy could not run: {exc}", source="dciodvfy")]
     findings = parse_output(proc.stdout + proc.stderr)
-    if proc.returncode < 0:
+    # An abort shows as a negative code, or (through the wheel's launcher) as a large one with the
+    # failed assertion on stderr: on 32-bit pixel data it stops before its first line.
+    if proc.returncode < 0 or proc.returncode >= 128 or "Assertion" in proc.stderr:
         findings.append(Finding(Severity.WARNING, "dciodvfy.crashed",
-                                f"dciodvfy crashed (signal {-proc.returncode}); its verdict is incomplete",
+                                f"dciodvfy crashed (exit code {proc.returncode}); its verdict is incomplete",
                                 source="dciodvfy"))
     return findings

@@ -31,7 +31,7 @@ Rule = Callable[[Context], Iterable[Finding]]
 
 def _rules() -> list[tuple[str, Rule]]:
     # Order matters: values reads the raw bytes before other rules convert them.
-    from dicomhelp.validate.rules import encoding, iod, pstate, sr, uids, values
+    from dicomhelp.validate.rules import encoding, iod, pstate, seg, sr, uids, values
 
     rules: list[tuple[str, Rule]] = [
         ("encoding", encoding.check),
@@ -39,6 +39,7 @@ def _rules() -> list[tuple[str, Rule]]:
         ("iod", iod.check),
         ("sr", sr.check),
         ("pstate", pstate.check),
+        ("seg", seg.check),
         ("uids", uids.check),
     ]
     try:  # the SR helper's template checks, when that module exists

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dicomhelp.create.base import Builder, Equipment, Study
+from dicomhelp.create.seg import SEG_SOP_CLASS
 from dicomhelp.create.sources import SourceInstance, read_source
 from dicomhelp.create.spec import fail, join
 from dicomhelp.create.sr import spec as S
@@ -82,9 +83,10 @@ def load_source(paths: Sequence[str | os.PathLike[str]]) -> Source:
 def resolve_image(ref: S.ImageRef, source: Source, study_uid: str, path: str) -> SourceImage:
     """An image reference of the spec → the source image, or a SpecError naming ``path``."""
     if isinstance(ref, int):
-        # Images only: an earlier SR or GSPS in the same folder also has instance number 1.
+        # Images only: an earlier SR, GSPS or SEG in the same folder also has instance number 1.
         hits = [i for i in source.images if _instance_number(i) == ref and "Rows" in i.dataset
-                and str(i.dataset.get("StudyInstanceUID")) == study_uid]
+                and str(i.dataset.get("StudyInstanceUID")) == study_uid
+                and str(i.dataset.get("SOPClassUID", "")) != SEG_SOP_CLASS]  # a SEG is no image to measure on
         series = sorted({int(i.dataset.get("SeriesNumber") or 0) for i in hits})
         if len(hits) == 1:
             return hits[0]
@@ -257,7 +259,9 @@ def _build(spec: S.SRSpec, source: Source, uid_policy: UIDPolicy | None, equipme
     doc = spec.document
     language = hd.sr.LanguageOfContentItemAndDescendants(ctx.cc(doc.language.code, "document.language"))
     images = [i.dataset for i in ctx.referenced.values()]
-    library = [ds for ds in images if str(ds.get("StudyInstanceUID")) == study_uid and "Rows" in ds]
+    # A SEG has Rows too, but it is evidence, not an image of the library.
+    library = [ds for ds in images if str(ds.get("StudyInstanceUID")) == study_uid and "Rows" in ds
+               and str(ds.get("SOPClassUID", "")) != SEG_SOP_CLASS]
     evidence = images
     report = hd.sr.MeasurementReport(
         observation_context=observation,
@@ -443,6 +447,27 @@ def _surface(r: S.Region3D, ctx: _Context, path: str) -> Any:
     return hd.sr.VolumeSurface(r.type, contours if r.type != "POINT" else contours[0], frame, source_images=sources)
 
 
+def _segment(ref: S.SegmentRef, ctx: _Context, path: str) -> Any:
+    """The segment of a SEG in the source, checked: the object is a SEG and has that segment."""
+    import highdicom as hd
+
+    found = resolve_image(ref.seg, ctx.source, ctx.study_uid, join(path, "seg"))
+    seg = found.dataset
+    if str(seg.get("SOPClassUID", "")) != SEG_SOP_CLASS:
+        fail(join(path, "seg"), f"'{ref.seg}' is not a Segmentation ({seg.get('Modality', '?')} object)")
+    numbers = [int(s.SegmentNumber) for s in seg.get("SegmentSequence", [])]
+    if ref.number not in numbers:
+        fail(join(path, "number"), f"the SEG has no segment {ref.number}",
+             f"its segments: {', '.join(map(str, numbers)) or 'none'}")
+    series = seg.get("ReferencedSeriesSequence")
+    if not series:
+        fail(join(path, "seg"), "the SEG names no source series (Referenced Series Sequence)")
+    ctx.referenced.setdefault(found.uid, found)
+    return hd.sr.ReferencedSegment(
+        sop_class_uid=SEG_SOP_CLASS, sop_instance_uid=found.uid, segment_number=ref.number,
+        source_series=hd.sr.SourceSeriesForSegmentation(str(series[0].SeriesInstanceUID)))
+
+
 def _group(g: S.Group, index: int, ctx: _Context) -> Any:
     group = _hd_group(g, index, ctx)
     container = group[0]
@@ -476,6 +501,9 @@ def _hd_group(g: S.Group, index: int, ctx: _Context) -> Any:
         if g.region3d is not None:
             return hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations(
                 referenced_volume_surface=_surface(g.region3d, ctx, join(path, "region3d")), **common)
+        if g.segment is not None:
+            return hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations(
+                referenced_segment=_segment(g.segment, ctx, join(path, "segment")), **common)
         regions = [_region(r, ctx, join(join(path, "regions"), j)) for j, r in enumerate(g.regions)]
         return hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations(referenced_regions=regions, **common)
     refs = [ctx.image(r, join(join(path, "images"), j)) for j, r in enumerate(g.images)]

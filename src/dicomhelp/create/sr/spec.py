@@ -470,12 +470,20 @@ def _check_points(kind: str, points: list[list[float]], dims: int, path: str) ->
 
 
 @dataclass
+class SegmentRef:
+    """A segment of a Segmentation in the source: the volume a TID 1411 group measures (Referenced Segment)."""
+
+    seg: str = field(metadata={"doc": "the SEG object: SOP Instance UID or file name in the source"})
+    number: int = field(default=1, metadata={"doc": "its Segment Number"})
+
+
+@dataclass
 class Group:
     """A measurement group: image-level (TID 1501), planar ROI (TID 1410) or volumetric ROI (TID 1411).
 
-    The kind follows from the location keys: ``region`` → planar, ``regions``
-    or ``region3d`` → volumetric, none → image-level (``images`` lists the
-    images it is about).
+    The kind follows from the location keys: ``region`` → planar, ``regions``,
+    ``region3d`` or ``segment`` → volumetric, none → image-level (``images``
+    lists the images it is about).
     """
 
     tracking_id: str
@@ -492,6 +500,8 @@ class Group:
     region: Region | None = None
     regions: list[Region] = field(default_factory=list, metadata={"doc": "volumetric: one planar region per image"})
     region3d: Region3D | None = None
+    segment: SegmentRef | None = field(default=None, metadata={
+        "doc": "volumetric: a segment of a SEG in the source (TID 1411 Referenced Segment)"})
     qualitative: list[Qualitative] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)
 
@@ -499,12 +509,12 @@ class Group:
     def kind(self) -> str:
         if self.region is not None:
             return "planar"
-        if self.regions or self.region3d is not None:
+        if self.regions or self.region3d is not None or self.segment is not None:
             return "volumetric"
         return "image"
 
     def _spec_check(self, path: str) -> None:
-        locations = [k for k in ("region", "regions", "region3d") if getattr(self, k)]
+        locations = [k for k in ("region", "regions", "region3d", "segment") if getattr(self, k)]
         if len(locations) > 1:
             fail(join(path, locations[1]), f"give one location: {' or '.join(locations)}")
         if locations and self.images:

@@ -70,7 +70,9 @@ def _component(text: str, pos: int) -> int:
         pos += 1
         return _annotation(text, pos)
     if text[pos] == "{":
-        return _annotation(text, pos)
+        pos = _annotation(text, pos)
+        # PS3.16 writes some units annotation first ({SUVbw}g/ml, CID 85): a unit may follow it.
+        return _component(text, pos) if pos < len(text) and text[pos] not in "./()" else pos
     end = pos
     depth = 0
     while end < len(text):

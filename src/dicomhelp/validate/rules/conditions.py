@@ -158,7 +158,20 @@ def patient_orientation(item: Any, root: Any, sop: str) -> bool | None:
     # nor Patient Orientation Code Sequence.
     if _present(root, "ImageOrientationPatient") or _present(root, "PatientOrientationCodeSequence"):
         return False
+    if _orientation_in_functional_groups(root):
+        return False  # multi-frame IODs (SEG, Enhanced CT) carry it in Plane Orientation (Patient)
     return sop not in IMAGE_PLANE_CLASSES
+
+
+def _orientation_in_functional_groups(root: Any) -> bool:
+    for keyword in ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence"):
+        groups = _value(root, keyword)
+        first = groups[0] if groups else None
+        if first is not None and _present(first, "PlaneOrientationSequence"):
+            plane = _value(first, "PlaneOrientationSequence")
+            if plane and _present(plane[0], "ImageOrientationPatient"):
+                return True
+    return False
 
 
 CONDITIONS: dict[str, Condition] = {

@@ -198,7 +198,20 @@ def _transfer_syntax(ctx: Context, has_meta: bool) -> Iterator[Finding]:
                         tag=0x7FE00010, keyword="PixelData", path="PixelData", reference="PS3.5 A.4",
                         fix="set TransferSyntaxUID to the compression actually used")
         elif not ts.is_encapsulated and not pixel.encapsulated and pixel.offset >= 0:
+            yield from _native_pixel_vr(ctx, pixel.vr, bool(implicit))
             yield from _native_pixel_length(ctx, pixel.length)
+
+
+def _native_pixel_vr(ctx: Context, vr: str, implicit: bool) -> Iterator[Finding]:
+    """PS3.5 A.2: native Pixel Data of more than 8 bits per cell is OW (OB is for 8 bits or fewer)."""
+    try:
+        bits = int(ctx.ds.BitsAllocated)
+    except (AttributeError, TypeError, ValueError):
+        return
+    if not implicit and vr == "OB" and bits > 8:
+        yield error("encoding.pixel-vr", f"native Pixel Data of Bits Allocated {bits} has VR OB; it must be OW",
+                    tag=0x7FE00010, keyword="PixelData", path="PixelData", reference="PS3.5 A.2",
+                    fix="re-encode the Pixel Data element with VR OW")
 
 
 def _native_pixel_length(ctx: Context, length: int) -> Iterator[Finding]:

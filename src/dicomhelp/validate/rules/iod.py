@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from dicomhelp.paths import Step, format_path
@@ -361,13 +362,39 @@ def _enumerated(item: Dataset, attr: Any, module: ModulePlan, where: dict[str, A
         return  # multi-valued attributes enumerate per value position; not judged here
     allowed = {str(e).strip() for e in attr.enumerated}
     text = str(value).strip("\0 ") if not isinstance(value, bytes) else None
-    if text is None or text in allowed:
+    if text is None or text in allowed or text in newer_enumerated(attr.keyword):
         return
     if isinstance(value, int) and value in {_number(e) for e in allowed}:
         return  # binary values against the standard's numbers (0001H, 16)
+    if _as_float(text) is not None and _as_float(text) in {_as_float(e) for e in allowed}:
+        return  # a DS/IS value is a number: "0.0" is the enumerated 0 (PS3.5 6.2, DS)
     yield error("iod.enumerated", f"<{text}> is not one of the enumerated values",
                 reference=f"enumerated values of {attr.keyword} in the {module_ref(module)}",
                 fix=f"use one of: {', '.join(sorted(allowed)[:12])}", **where)
+
+
+# Enumerations later editions of PS3.3 extended (LABELMAP, 2024) than the knowledge layer's prose
+# (2020): highdicom follows the current standard, so its enums of the same attribute are newer data.
+NEWER_ENUMS = {"SegmentationType": "SegmentationTypeValues", "SegmentsOverlap": "SegmentsOverlapValues",
+               "SegmentAlgorithmType": "SegmentAlgorithmTypeValues",
+               "SegmentationFractionalType": "SegmentationFractionalTypeValues"}
+
+
+@lru_cache(maxsize=64)
+def newer_enumerated(keyword: str) -> frozenset[str]:
+    name = NEWER_ENUMS.get(keyword)
+    if name is None:
+        return frozenset()
+    import highdicom.seg
+
+    return frozenset(str(m.value) for m in getattr(highdicom.seg, name, ()))
+
+
+def _as_float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _number(text: str) -> int | None:

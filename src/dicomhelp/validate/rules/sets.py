@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from dicomhelp.validate.findings import Finding, error, warning
+from dicomhelp.validate.rules import seg
 
 if TYPE_CHECKING:
     from dicomhelp.validate.context import Context
@@ -45,6 +46,10 @@ def instance_info(ctx: Context) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - a damaged sequence: the values rule reports it
         pass
     info["references"] = refs
+    try:
+        info["seg"] = seg.set_info(ds, info.get("SOPClassUID") or "")
+    except Exception:  # noqa: BLE001 - a damaged sequence: the values rule reports it
+        info["seg"] = {}
     return info
 
 
@@ -72,6 +77,7 @@ def check_set(reports: Iterable[FileReport]) -> Iterator[Finding]:
             yield error("set.duplicate-instance", f"SOP Instance UID <{uid}> is used by {len(paths)} files: "
                         f"{', '.join(paths[:4])}", keyword="SOPInstanceUID", tag=0x00080018, path="SOPInstanceUID",
                         file=paths[1], reference="PS3.3 C.12.1.1.1", fix="give every instance its own UID")
+    yield from seg.check_set(infos)
     yield from _consistent(infos, "StudyInstanceUID", PATIENT_KEYS + STUDY_KEYS, "study")
     yield from _consistent(infos, "SeriesInstanceUID", SERIES_KEYS, "series")
     for path, info in infos:
