@@ -227,7 +227,7 @@ def test_help_examples_work_as_written(tmp_path: Path) -> None:
     (tmp_path / "CT.dcm").write_bytes((study / "CT0001.dcm").read_bytes())
     (tmp_path / "changes.yaml").write_text("- set: PatientName\n  value: Doe^J\n")
     examples = [ln.strip() for ln in EPILOG.splitlines() if ln.strip().startswith("dicomhelp edit")]
-    assert len(examples) == 5
+    assert len(examples) == 6
     for example in examples:
         proc = run_cli(*shlex.split(example)[1:], cwd=tmp_path)
         assert proc.returncode == 0 and proc.stderr == "", (example, proc.stderr)

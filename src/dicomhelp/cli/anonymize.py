@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from dicomhelp.cli.common import json_option, print_json, progress_bar, warn
+from dicomhelp.cli.common import cluster_option, files_from_option, json_option, print_json, progress_bar, warn
 
 EPILOG = """\b
 Examples:
@@ -17,6 +17,8 @@ Examples:
   dicomhelp anonymize study/ anon/ --retain-longitudinal-modified-dates --clean-descriptors
   dicomhelp anonymize study/ anon/ --option "Retain Patient Characteristics" --mapping uids.csv
   dicomhelp anonymize study/ anon/ --set PatientID=SUBJ01 --set PatientName=Subject^01
+  dicomhelp anonymize archive/ anon/ --secret "$SECRET" --cluster tcp://sched:8786 --mapping uids.csv
+  dicomhelp anonymize archive/ anon/ --files-from todo.txt --cluster local:2   # only these files
 
 \b
 The action table is PS3.15 Table E.1-1 of the edition shown by --help-table.
@@ -107,12 +109,14 @@ def _show_table(ctx: click.Context, _param: click.Parameter, value: bool) -> Non
               help="Processes for folders (default: one per core, at most 2).")
 @click.option("--help-table", is_flag=True, expose_value=False, is_eager=True, callback=_show_table,
               help="Show the source and edition of the action table and exit.")
+@files_from_option("Only the files of the SOURCE folder")
+@cluster_option
 @json_option
 def command(source: Path, output: Path, named_options: tuple[str, ...], no_clean_sr: bool, no_clean_ps: bool,
             replace_documents: bool, secret: str | None, uid_root: str | None, sets: tuple[str, ...],
             deletes: tuple[str, ...], keeps: tuple[str, ...], edits_file: Path | None,
-            safe_private: tuple[str, ...], mapping: Path | None, keep_names: bool, overwrite: bool, jobs: int, as_json: bool,
-            **flags: bool) -> None:
+            safe_private: tuple[str, ...], mapping: Path | None, keep_names: bool, overwrite: bool, jobs: int,
+            files_from: str | None, cluster: str | None, as_json: bool, **flags: bool) -> None:
     """De-identify a file or a folder by the PS3.15 Basic Profile and its options."""
     from dicomhelp.edit import anonymize as an
     from dicomhelp.edit.model import Action, Edit, load_edits, parse_assignment
@@ -131,15 +135,22 @@ def command(source: Path, output: Path, named_options: tuple[str, ...], no_clean
         secret=secret or an.new_secret(), options=frozenset(options), clean_sr=not no_clean_sr,
         clean_ps=not no_clean_ps, replace_documents=replace_documents,
         uid_root=check_root(uid_root) if uid_root else None, edits=tuple(edits), safe_private=safe_private)
+    listed = None
+    if files_from:
+        from dicomhelp.io import read_file_list
+
+        listed = read_file_list(files_from)
     with OutputFolder(output, overwrite=overwrite) as folder:
-        _run(source, output, settings, folder, mapping=mapping, keep_names=keep_names, jobs=jobs, as_json=as_json)
+        _run(source, output, settings, folder, mapping=mapping, keep_names=keep_names, jobs=jobs, as_json=as_json,
+             listed=listed, cluster=cluster)
 
 
 def _run(source: Path, output: Path, settings: Any, folder: Any, *, mapping: Path | None, keep_names: bool,
-         jobs: int, as_json: bool) -> None:
+         jobs: int, as_json: bool, listed: list[Path] | None, cluster: str | None) -> None:
     from dicomhelp.edit import anonymize as an
 
-    jobs_list = an.plan_jobs(source, output, keep_names=keep_names, folder=folder if source.is_dir() else None)
+    jobs_list = an.plan_jobs(source, output, keep_names=keep_names, folder=folder if source.is_dir() else None,
+                             files=listed)
     if mapping is not None:
         from dicomhelp.edit.files import check_output_file
 
@@ -151,7 +162,7 @@ def _run(source: Path, output: Path, settings: Any, folder: Any, *, mapping: Pat
     update, stop_progress = progress_bar("de-identifying", disabled=as_json or len(jobs_list) < 10)
     counted = itertools.count(1)
     try:
-        results = an.run_jobs(jobs_list, settings, workers=jobs,
+        results = an.run_jobs(jobs_list, settings, workers=jobs, cluster=cluster,
                               progress=None if update is None else lambda _: update(next(counted), len(jobs_list)))
     finally:
         stop_progress()

@@ -102,3 +102,19 @@ def network_timeouts(timeout: float) -> Any:
     from dicomhelp.net import Timeouts
 
     return Timeouts(connect=timeout, acse=timeout, dimse=timeout, network=timeout)
+
+
+def cluster_option(func: F) -> F:
+    """``--cluster ADDRESS``: the folder's files as Dask tasks (:mod:`dicomhelp.cluster`)."""
+    return click.option(
+        "--cluster", metavar="ADDRESS", envvar="DICOMHELP_DASK_SCHEDULER", default=None,
+        help="Run the files as Dask tasks on this scheduler (tcp://host:8786), or on N local worker "
+        "processes with local:N; the files must be on storage every worker sees. Needs "
+        "pip install 'dicomhelp[cluster]'. [env: DICOMHELP_DASK_SCHEDULER]")(func)
+
+
+def files_from_option(what: str) -> Callable[[F], F]:
+    """``--files-from LIST``: a text file of paths, one a line (``-``: standard input); ``what`` they are."""
+    return click.option("--files-from", "files_from", metavar="LIST", default=None,
+                        help=f"{what} listed in this text file, one path a line (- for standard input), "
+                        "as `find` prints them.")

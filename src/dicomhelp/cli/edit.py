@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from dicomhelp.cli.common import json_option, print_json, uid_options, warn
+from dicomhelp.cli.common import cluster_option, json_option, print_json, uid_options, warn
 
 if TYPE_CHECKING:
     from dicomhelp.io import OutputFolder
@@ -19,6 +19,7 @@ Examples:
   dicomhelp edit study/ --set 'OtherPatientIDsSequence[*].TypeOfPatientID=RFID' -o edited/
   dicomhelp edit CT.dcm --insert 'RequestAttributesSequence[0].RequestedProcedureID=RP1' --dry-run
   dicomhelp edit CT.dcm --edits changes.yaml -o out.dcm
+  dicomhelp edit study/ --set InstitutionName=X -o renamed/ --cluster local:2
 
 \b
 PATH is an element path as `dump --paths` prints it: a keyword, a tag
@@ -58,11 +59,12 @@ written, named on stderr); 2 bad path, value or option (nothing is written).
 @click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0,
               help="Processes for folders (default: one per core, at most 2).")
 @uid_options
+@cluster_option
 @json_option
 def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], deletes: tuple[str, ...],
             empties: tuple[str, ...], replace_uids: tuple[str, ...], edits_file: Path | None,
             output: Path | None, in_place: bool, overwrite: bool, dry_run: bool, jobs: int, uid_root: str | None,
-            uid_seed: str | None, as_json: bool) -> None:
+            uid_seed: str | None, cluster: str | None, as_json: bool) -> None:
     """Change elements of a DICOM file or of every file in a folder."""
     from dicomhelp.edit.model import Action, Edit, load_edits, parse_assignment
     from dicomhelp.errors import UsageError
@@ -111,7 +113,7 @@ def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], delet
         pairs.append((src, None if dry_run else target))
     try:
         _edit(source, pairs, edits, UIDPolicy.from_env(uid_root, uid_seed), folder, out_root, in_place=in_place,
-              dry_run=dry_run, jobs=jobs, as_json=as_json)
+              dry_run=dry_run, jobs=jobs, cluster=cluster, as_json=as_json)
     finally:
         if folder is not None:
             folder.discard_staged()
@@ -119,12 +121,13 @@ def command(source: Path, sets: tuple[str, ...], inserts: tuple[str, ...], delet
 
 def _edit(source: Path, pairs: list[tuple[Path, Path | None]], edits: list[Any], policy: Any,
           folder: OutputFolder | None, out_root: Path, *, in_place: bool, dry_run: bool, jobs: int,
-          as_json: bool) -> None:
+          cluster: str | None, as_json: bool) -> None:
     from dicomhelp.edit.files import edit_many
     from dicomhelp.errors import InputError, UsageError
 
     report, failures, unchanged = [], 0, 0
-    for src, result, error, usage in edit_many(pairs, edits, policy, dry_run=dry_run, workers=jobs):
+    for src, result, error, usage in edit_many(pairs, edits, policy, dry_run=dry_run, workers=jobs,
+                                               cluster=cluster):
         if error is not None:
             if usage or not source.is_dir():
                 # A bad path or value is wrong for every file; a single file's error is the command's.

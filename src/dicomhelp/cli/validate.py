@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from dicomhelp.cli.common import progress_bar, use_color
+from dicomhelp.cli.common import cluster_option, files_from_option, progress_bar, use_color
 
 EPILOG = """\b
 Examples:
@@ -15,6 +15,8 @@ Examples:
   dicomhelp validate study/ --as-set        a folder, and the files checked together
   dicomhelp validate CT.dcm --json          JSON Lines: one object per file, then {"summary": ...}
   dicomhelp validate CT.dcm --with dciodvfy also run dciodvfy and merge its findings
+  dicomhelp validate archive/ --cluster tcp://sched:8786 --quiet   as Dask tasks on a cluster
+  find archive -name '*.dcm' | dicomhelp validate --files-from - --cluster local:2
 
 \b
 Each line: severity, where (keyword, tag, path, SR item), what is wrong,
@@ -24,7 +26,7 @@ Exit codes: 0 no errors; 1 errors found (or unreadable files); 2 usage error.
 
 
 @click.command("validate", epilog=EPILOG)
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--as-set", is_flag=True, help="Also check the files together: consistent patient/study/series "
               "attributes, references that resolve inside the set.")
 @click.option("--with", "with_tools", multiple=True, type=click.Choice(["dciodvfy"]),
@@ -35,8 +37,10 @@ Exit codes: 0 no errors; 1 errors found (or unreadable files); 2 usage error.
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary.")
 @click.option("--json", "as_json", is_flag=True,
               help='JSON Lines on stdout: one object per file, then one {"summary": ...} line.')
+@files_from_option("Also validate the files")
+@cluster_option
 def command(paths: tuple[str, ...], as_set: bool, with_tools: tuple[str, ...], show_info: bool, jobs: int,
-            quiet: bool, as_json: bool) -> None:
+            quiet: bool, as_json: bool, files_from: str | None, cluster: str | None) -> None:
     """Check DICOM files against the standard and say how to fix each problem.
 
     PATHS are files or folders (walked recursively). Checks: the Part 10
@@ -46,10 +50,16 @@ def command(paths: tuple[str, ...], as_set: bool, with_tools: tuple[str, ...], s
     from dicomhelp.validate import ValidateOptions, validate_paths
     from dicomhelp.validate.report import file_summary, finding_line, render_summary
 
+    from dicomhelp.io import read_file_list
+
+    given: list[str] = list(paths) + ([str(p) for p in read_file_list(files_from)] if files_from else [])
+    if not given:
+        raise click.UsageError("give files or folders to validate, or --files-from LIST")
     options = ValidateOptions(with_dciodvfy="dciodvfy" in with_tools, info=show_info or as_json)
     progress, done = progress_bar("validating", disabled=as_json or quiet)
     try:
-        run = validate_paths(paths, as_set=as_set, jobs=jobs or None, options=options, progress=progress)
+        run = validate_paths(given, as_set=as_set, jobs=jobs or None, options=options, progress=progress,
+                             cluster=cluster)
     finally:
         done()
     if as_json:

@@ -35,7 +35,7 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timedelta
@@ -612,14 +612,23 @@ def _worker(args: tuple[Job, Settings]) -> Outcome:
     return anonymize_file(*args)
 
 
+def _anonymize_one(settings: Settings, job: Job) -> Outcome:
+    return anonymize_file(job, settings)
+
+
 def plan_jobs(source: str | os.PathLike[str], target: str | os.PathLike[str], *, keep_names: bool,
-              folder: OutputFolder | None = None) -> list[Job]:
-    """One job per input file: a file to a file, a folder into ``folder`` (staged, placed by its rule)."""
+              folder: OutputFolder | None = None, files: list[Path] | None = None) -> list[Job]:
+    """One job per input file: a file to a file, a folder into ``folder`` (staged, placed by its rule).
+
+    ``files``: only these files of the folder ``source`` (``--files-from``), in their order.
+    """
     from dicomhelp.io import iter_files
 
     src, out = Path(source), Path(target)
     if not src.exists():
         raise UsageError("no such file or folder", source=str(src), hint="check the path")
+    if src.is_file() and files is not None:
+        raise UsageError("--files-from needs the folder the listed files are in, not a file", source=str(src))
     if src.is_file():
         if out.is_dir():
             out = out / src.name
@@ -637,12 +646,29 @@ def plan_jobs(source: str | os.PathLike[str], target: str | os.PathLike[str], *,
     if folder is None:
         raise UsageError("a folder is written through an output folder", hint="pass folder=OutputFolder(...)")
     jobs = []
-    for f in iter_files([src]):
+    for f in iter_files([src]) if files is None else _listed_inside(src, files):
         if f.name.upper() == "DICOMDIR":
             continue  # an index of the original files: it names the patient and the old paths
         name = str(f.relative_to(src)) if keep_names else None
         jobs.append(Job(str(f), str(folder.stage()), name_by_uid=not keep_names, name=name))
     return jobs
+
+
+def _lost(job: Job, message: str) -> Outcome:
+    """A job the cluster could not do (its worker died twice): reported, nothing written for it."""
+    return Outcome(source=job.source, error=f"{job.source}: not de-identified: {message}")
+
+
+def _listed_inside(folder: Path, files: list[Path]) -> Iterator[Path]:
+    """The listed files, each of which must be inside ``folder`` (its place there names the output)."""
+    root = folder.resolve()
+    for f in files:
+        if root not in f.resolve().parents:
+            raise UsageError(f"listed, but not inside the input folder {folder}", source=str(f),
+                             hint="list files of the input folder, as `find FOLDER -type f` prints them")
+        if not f.is_file():
+            raise UsageError("listed, but no such file", source=str(f), hint="check the file list")
+        yield folder / f.resolve().relative_to(root)
 
 
 def place_outputs(results: list[Outcome], folder: OutputFolder) -> None:
@@ -656,10 +682,24 @@ def place_outputs(results: list[Outcome], folder: OutputFolder) -> None:
 
 
 def run_jobs(jobs: list[Job], settings: Settings, *, workers: int = 0,
-             progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """De-identify every job, in parallel processes for folders (``workers`` 0: one per core, at most 2)."""
-    count = workers or min(2, os.cpu_count() or 1)
+             progress: Callable[[Outcome], None] | None = None, cluster: str | None = None) -> list[Outcome]:
+    """De-identify every job, in parallel processes for folders (``workers`` 0: one per core, at most 2).
+
+    ``cluster``: a Dask scheduler's address or ``local:N`` (:mod:`dicomhelp.cluster`); the
+    new UIDs and dummy IDs come from the secret, so every worker maps a UID the same way.
+    """
     results: list[Outcome] = []
+    if cluster:
+        from functools import partial
+
+        from dicomhelp.cluster import run
+
+        for outcome in run(partial(_anonymize_one, settings), jobs, address=cluster, lost=_lost):
+            results.append(outcome)
+            if progress:
+                progress(outcome)
+        return results
+    count = workers or min(2, os.cpu_count() or 1)
     if count <= 1 or len(jobs) < 4:
         for job in jobs:
             results.append(anonymize_file(job, settings))

@@ -146,16 +146,36 @@ def _edit_job(args: tuple[Path, Path | None, list[Edit], UIDPolicy, bool]) -> tu
         return None, exc.one_line(), False
 
 
+def _edit_pair(edits: list[Edit], policy: UIDPolicy, dry_run: bool,
+               pair: tuple[Path, Path | None]) -> tuple[FileResult | None, str | None, bool]:
+    return _edit_job((pair[0], pair[1], edits, policy, dry_run))
+
+
+def _edit_lost(pair: tuple[Path, Path | None], message: str) -> tuple[FileResult | None, str | None, bool]:
+    return None, f"{pair[0]}: not edited: {message}", False
+
+
 def edit_many(pairs: list[tuple[Path, Path | None]], edits: list[Edit], policy: UIDPolicy, *,
-              dry_run: bool = False, workers: int = 0) -> Iterator[tuple[Path, FileResult | None, str | None, bool]]:
+              dry_run: bool = False, workers: int = 0,
+              cluster: str | None = None) -> Iterator[tuple[Path, FileResult | None, str | None, bool]]:
     """Edit many files, in parallel processes (``workers`` 0: one per core, at most 2).
 
     Yields ``(source, result, error, is_usage_error)`` in input order. The UID
     policy is made deterministic for the run (a random seed when none is given)
-    so that ``replace_uid`` gives the same new UID in every process.
+    so that ``replace_uid`` gives the same new UID in every process. ``cluster``:
+    a Dask scheduler's address or ``local:N`` (:mod:`dicomhelp.cluster`).
     """
     if policy.seed is None:
         policy = UIDPolicy(root=policy.root, seed=os.urandom(16).hex())
+    if cluster:
+        from functools import partial
+
+        from dicomhelp.cluster import run
+
+        work = partial(_edit_pair, edits, policy, dry_run)
+        for pair, outcome in zip(pairs, run(work, pairs, address=cluster, lost=_edit_lost)):
+            yield (pair[0], *outcome)
+        return
     jobs = [(src, dst, edits, policy, dry_run) for src, dst in pairs]
     count = workers or min(2, os.cpu_count() or 1)
     if count <= 1 or len(jobs) < 8:

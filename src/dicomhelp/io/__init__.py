@@ -18,11 +18,12 @@ from dicomhelp.io.outputs import OutputFolder, Placed
 from dicomhelp.io.read import DicomFile, decode_all, quiet_pydicom, read_file
 from dicomhelp.io.scan import (ITEM_DELIM_TAG, ITEM_TAG, MAX_NESTING, PIXEL_TAGS, SEQ_DELIM_TAG, UNDEFINED_LENGTH,
                                PixelDataInfo, ScanResult, scan_file, scan_structure)
-from dicomhelp.io.walk import iter_files, sample_file, testdata_dir
+from dicomhelp.io.walk import iter_files, read_file_list, sample_file, testdata_dir
 from dicomhelp.io.write import DIRECT_PIXEL_DATA_BYTES, write_atomic, write_bytes_atomic
 
 __all__ = [
     "DIRECT_PIXEL_DATA_BYTES", "ITEM_DELIM_TAG", "ITEM_TAG", "MAX_NESTING", "PIXEL_TAGS", "SEQ_DELIM_TAG",
-    "UNDEFINED_LENGTH", "DicomFile", "decode_all", "OutputFolder", "Placed", "PixelDataInfo", "ScanResult", "iter_files", "quiet_pydicom", "read_file",
-    "sample_file", "scan_file", "scan_structure", "testdata_dir", "write_atomic", "write_bytes_atomic",
+    "UNDEFINED_LENGTH", "DicomFile", "OutputFolder", "Placed", "PixelDataInfo", "ScanResult", "decode_all",
+    "iter_files", "quiet_pydicom", "read_file", "read_file_list", "sample_file", "scan_file", "scan_structure",
+    "testdata_dir", "write_atomic", "write_bytes_atomic",
 ]

@@ -81,9 +81,14 @@ class OutputFolder:
         return self.root / f"{STAGING_PREFIX}{self._token}-{self._count}{STAGING_SUFFIX}"
 
     def discard_staged(self) -> None:
-        """Remove staging files of this run left by failed or interrupted writes."""
+        """Remove staging files of this run left by failed or interrupted writes.
+
+        With them go the temporary files a killed writer left (``write_atomic``
+        names them ``.<staging name>.*.tmp``): a cluster worker killed mid-write.
+        """
         if self.root.is_dir():
-            for left in self.root.glob(f"{STAGING_PREFIX}{self._token}-*"):
+            mine = f"{STAGING_PREFIX}{self._token}-*"
+            for left in [*self.root.glob(mine), *self.root.glob(f".{mine}.tmp")]:
                 try:
                     left.unlink()
                 except OSError:

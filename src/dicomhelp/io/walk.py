@@ -29,6 +29,22 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
             raise UsageError("no such file or folder", source=str(p), hint="check the path")
 
 
+def read_file_list(path: str | os.PathLike[str]) -> list[Path]:
+    """The paths listed in a text file (``-``: standard input), one a line, as ``find`` prints them.
+
+    Blank lines are skipped; a path is taken as it is written (relative to the
+    current folder unless absolute), its existence checked when it is used.
+    """
+    import sys
+
+    try:
+        text = sys.stdin.read() if str(path) == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read the file list: {getattr(exc, 'strerror', None) or exc}", source=str(path),
+                         hint="give a text file with one path a line") from None
+    return [Path(line) for line in text.splitlines() if line.strip()]
+
+
 def testdata_dir() -> Path:
     """The folder of DICOM files shipped in pydicom's wheel (no download)."""
     import pydicom.data

@@ -165,7 +165,7 @@ def _worker(args: tuple[str, ValidateOptions]) -> FileReport:
     try:
         return validate_file(path, opts)
     except Exception as exc:  # noqa: BLE001 - last line of defence: the run goes on
-        return FileReport(path=path, findings=[error("file.not-checked", f"could not be validated: {exc}")])
+        return _not_checked(path, str(exc))
 
 
 def validate_paths(
@@ -175,12 +175,14 @@ def validate_paths(
     jobs: int | None = None,
     options: ValidateOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cluster: str | None = None,
 ) -> RunReport:
     """Validate files and folders (walked recursively); ``jobs`` processes (default: all cores).
 
     ``progress(done, total)`` is called after each file. With ``as_set`` the
     files are also checked together (consistent patient/study/series
-    attributes, references that resolve inside the set).
+    attributes, references that resolve inside the set). ``cluster``: a Dask
+    scheduler's address or ``local:N`` (:mod:`dicomhelp.cluster`) instead of local processes.
     """
     from dicomhelp.io import iter_files
 
@@ -196,7 +198,10 @@ def validate_paths(
         raise UsageError("no files to validate", source=" ".join(str(p) for p in paths),
                          hint="the folders are empty")
     n_jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
-    reports = list(_run(files, opts, n_jobs, progress))
+    if cluster:
+        reports = list(_run_on_cluster(files, opts, cluster, progress))
+    else:
+        reports = list(_run(files, opts, n_jobs, progress))
     run = RunReport(files=reports)
     if as_set:
         from dicomhelp.validate.rules.sets import check_set
@@ -204,6 +209,26 @@ def validate_paths(
         run.set_findings = list(check_set(reports))
     run.seconds = time.perf_counter() - start
     return run
+
+
+def _not_checked(path: str, message: str) -> FileReport:
+    return FileReport(path=path, findings=[error("file.not-checked", f"could not be validated: {message}")])
+
+
+def _validate_one(opts: ValidateOptions, path: str) -> FileReport:
+    return _worker((path, opts))
+
+
+def _run_on_cluster(files: list[str], opts: ValidateOptions, address: str,
+                    progress: Callable[[int, int], None] | None) -> Iterator[FileReport]:
+    from functools import partial
+
+    from dicomhelp.cluster import run
+
+    for i, report in enumerate(run(partial(_validate_one, opts), files, address=address, lost=_not_checked), 1):
+        yield report
+        if progress:
+            progress(i, len(files))
 
 
 def _run(files: list[str], opts: ValidateOptions, jobs: int,
