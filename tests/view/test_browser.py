@@ -100,6 +100,14 @@ class Page:
             "document.getElementById('viewer').dataset.loaded === document.getElementById('frame').src)",
             timeout=15000)
 
+    def wait_for_new_frame(self, before: str) -> None:
+        """The viewer asks for a new picture 60 ms after a change (debounced): wait until it has."""
+        self.page.wait_for_function("(old) => document.getElementById('frame').src !== old", arg=before,
+                                    timeout=15000)
+
+    def frame_src(self) -> str:
+        return self.page.evaluate("() => document.getElementById('frame').src")
+
     def open(self, link_text: str) -> None:
         self.page.get_by_role("link", name=link_text, exact=True).first.click()
         self.page.wait_for_load_state()
@@ -158,11 +166,15 @@ def test_the_window_changes_the_pixels(tab: Page) -> None:
     tab.open("#2 IM000001")
     first = tab.shot("window-default")
     assert first.std() > 10  # an image, not a blank box
+    before = tab.frame_src()
     page.select_option("#preset", label="CT bone")
+    tab.wait_for_new_frame(before)
     bone = tab.shot("window-bone")
     assert np.abs(bone - first).mean() > 5
     if page.locator("#ww").count():  # the server lets any window be set
+        before = tab.frame_src()
         page.fill("#ww", "60")
+        tab.wait_for_new_frame(before)
         narrow = tab.shot("window-narrow")
         assert np.abs(narrow - bone).mean() > 5
 
