@@ -8,11 +8,14 @@ them), with ``--segments`` blob-shaped BINARY masks over a few dozen slices
 each. Each side runs in its own process, so its peak resident memory is its
 own (the masks, made in the child before the clock starts, are in both):
 
-- dicomhelp: ``create_seg`` — reads the source headers (``create/sources.py``),
-  checks codes and masks, builds through highdicom, fixes the UIDs, writes
-  atomically;
+- dicomhelp: ``create_seg`` — reads the source headers (``create/sources.py``
+  through ``io.read_header``: pydicom's reader up to the pixel data, no
+  structure scan), checks codes and masks (non-overlapping BINARY masks go to
+  highdicom as one label map, so highdicom skips its own overlap check),
+  builds through highdicom, fixes the UIDs, writes atomically;
 - highdicom: ``dcmread(stop_before_pixels=True)`` of every slice,
-  ``hd.seg.Segmentation`` and ``save_as``.
+  ``hd.seg.Segmentation`` with the masks stacked (frames, rows, columns,
+  segments), as its documentation shows, and ``save_as``.
 
 Goal (issue 16): dicomhelp within 1.2x highdicom's time. The machine is
 shared: compare the rows of one run.

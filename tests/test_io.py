@@ -192,3 +192,35 @@ def test_an_empty_file_or_a_folder_says_what_to_do(tmp_path):
     with pytest.raises(UsageError) as err:
         read_file(tmp_path)
     assert err.value.one_line() == f"{tmp_path}: is a folder, not a file (name a file inside it)"
+
+
+def test_read_header_agrees_with_read_file_before_the_pixel_data():
+    from support import pydicom_test_files
+
+    from dicomhelp.io import quiet_pydicom, read_header
+
+    compared = 0
+    for path in pydicom_test_files():
+        try:
+            full = read_file(path)
+        except InputError:
+            with pytest.raises(InputError):
+                read_header(path)
+            continue
+        ds, has_pixels = read_header(path)
+        assert has_pixels == (full.pixel is not None), path
+        with quiet_pydicom():  # comparing values converts them: pydicom warns about odd ones
+            before = [e.tag for e in full.dataset if e.tag < 0x7FE00008]
+            assert [e.tag for e in ds if e.tag < 0x7FE00008] == before, path
+            assert all(ds[t].value == full.dataset[t].value for t in before if ds[t].VR != "SQ"), path
+        compared += 1
+    assert compared > 50
+
+
+def test_read_header_of_a_file_cut_in_its_header_drops_the_cut_element(tmp_path):
+    from dicomhelp.io import read_header
+
+    ds, has_pixels = read_header(_cut(tmp_path, "rtplan.dcm", 2000))
+    assert "RTPlanLabel" in ds and "BeamSequence" not in ds and not has_pixels
+    cut = _cut(tmp_path, "CT_small.dcm", 600)
+    assert read_header(cut)[0] == read_file(cut).dataset

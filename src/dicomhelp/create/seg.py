@@ -290,21 +290,33 @@ def _split_label_map(spec: SegSpec, labels: np.ndarray, origin: str) -> list[np.
     return [labels == v for v in values]
 
 
-def _check_masks(spec: SegSpec, masks: Sequence[np.ndarray]) -> None:
+def _check_masks(spec: SegSpec, masks: Sequence[np.ndarray]) -> np.ndarray | None:
+    """Refuse empty masks and, unless allowed, overlapping BINARY ones; give those as one label map.
+
+    The label map (frames, rows, columns; 0 = background, n = segment n) is what
+    highdicom takes non-overlapping BINARY segments in: it then knows they cannot
+    overlap and skips its own check, a sum over the 4-D stack that costs more than
+    the rest of the build. None when the masks go as a stack (FRACTIONAL, overlap allowed).
+    """
     import numpy as np
 
     for i, mask in enumerate(masks):
         if not mask.any():
             fail(join(join("segments", i), "mask"), f"segment {i + 1} ('{spec.segments[i].label}') is empty: "
                  "no pixel inside", "leave the segment out")
-    if spec.type == "BINARY" and not spec.allow_overlap and len(masks) > 1:
-        count = np.zeros(masks[0].shape, dtype=np.uint8)
-        for mask in masks:
-            count += mask
-        if (count > 1).any():
-            both = [i + 1 for i, m in enumerate(masks) if (m & (count > 1)).any()]
-            fail("segments", f"segments {', '.join(map(str, both))} overlap ({int((count > 1).sum())} pixels)",
-                 "set allow_overlap: true if they may")
+    if spec.type != "BINARY" or spec.allow_overlap:
+        return None
+    dtype = np.uint8 if len(masks) < 255 else np.uint16
+    labels = np.zeros(masks[0].shape, dtype=dtype)
+    count = np.zeros(masks[0].shape, dtype=dtype)
+    for number, mask in enumerate(masks, 1):
+        np.add(count, mask, out=count, casting="unsafe")
+        np.copyto(labels, number, where=mask)
+    if len(masks) > 1 and (count > 1).any():
+        both = [i + 1 for i, m in enumerate(masks) if (m & (count > 1)).any()]
+        fail("segments", f"segments {', '.join(map(str, both))} overlap ({int((count > 1).sum())} pixels)",
+             "set allow_overlap: true if they may")
+    return labels
 
 
 # ------------------------------------------------------------------ building
@@ -369,7 +381,7 @@ def build_seg(spec: SegSpec, source: Sequence[SourceInstance], builder: Builder,
     first = images[0].dataset
     shape = (_frame_count(images), int(first.Rows), int(first.Columns))
     arrays = _masks(spec, Path(base), masks, shape)
-    _check_masks(spec, arrays)
+    labels = _check_masks(spec, arrays)
     series = builder.series(series_kind, modality="SEG", number=spec.series_number,
                             description=spec.series_description)
     kwargs = builder.highdicom_kwargs(series, instance_number=spec.instance_number)
@@ -380,7 +392,7 @@ def build_seg(spec: SegSpec, source: Sequence[SourceInstance], builder: Builder,
             warnings.simplefilter("ignore", UserWarning)
             seg = hd.seg.Segmentation(
                 source_images=[i.dataset for i in images],
-                pixel_array=_stack(spec, arrays),
+                pixel_array=_stack(spec, arrays) if labels is None else labels,
                 segmentation_type=spec.type,
                 segment_descriptions=_descriptions(spec, builder, series.uid),
                 manufacturer_model_name=eq.model_name,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dicomhelp.errors import InputError
-from dicomhelp.io import iter_files, read_file
+from dicomhelp.io import iter_files, read_header
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -104,12 +104,11 @@ def _read_path(raw: str | os.PathLike[str]) -> Iterable[SourceInstance]:
         if not explicit and path.name.upper() == "DICOMDIR":
             continue
         try:
-            found = read_file(path)
+            ds, has_pixels = read_header(path)
         except InputError as exc:
             if explicit:
                 raise InputError(exc.message, source=exc.source, hint=exc.hint or SOURCE_HINT) from None
             continue  # a stray non-DICOM file next to the study
-        ds = found.dataset
         if _is_dicomdir(ds):
             if explicit:
                 raise InputError("is a DICOMDIR (an index, not an instance)", source=str(path),
@@ -124,7 +123,7 @@ def _read_path(raw: str | os.PathLike[str]) -> Iterable[SourceInstance]:
             if explicit:
                 raise InputError("has no Study Instance UID: it is not part of a study", source=str(path))
             continue
-        yield SourceInstance(Path(path), ds, found.pixel is not None)
+        yield SourceInstance(Path(path), ds, has_pixels)
 
 
 def _is_dicomdir(ds: Dataset) -> bool:

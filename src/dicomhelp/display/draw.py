@@ -34,6 +34,7 @@ class Rendering:
     image: Image.Image  # RGB, with graphics
     annotations: int  # graphic and text objects drawn
     path: Path | None = None  # the image file, when rendered from one
+    segments: int | None = None  # SEG segments with pixels on this frame (None: no SEG rendered)
 
 
 def lab_to_rgb(value: Sequence[int]) -> tuple[int, int, int]:
@@ -229,16 +230,20 @@ def _draw_text(draw: ImageDraw.ImageDraw, obj: Dataset, geo: Geometry, colour: t
 
 def render(image: Dataset, ps: Dataset | None = None, *, frame: int = 1, scale: int = 1,
            source: str | os.PathLike[str] | None = None, window: tuple[float, float] | None = None,
-           layers: Collection[str] | None = None) -> Rendering:
+           layers: Collection[str] | None = None, below: Sequence[Image.Image] = ()) -> Rendering:
     """The image as the presentation state shows it, with its annotations drawn.
 
     ``source`` and ``window`` as for :func:`~dicomhelp.display.pipeline.grayscale`;
-    ``layers``: draw only these graphic layers (all when None).
+    ``layers``: draw only these graphic layers (all when None); ``below``: RGBA
+    overlays the size of the displayed image (SEG segments) blended in under the annotations.
     """
     from PIL import Image, ImageDraw
 
     gray = grayscale(image, ps, frame=frame, scale=scale, source=source, window=window)
-    canvas = Image.fromarray(gray).convert("RGB")
+    canvas = Image.fromarray(gray).convert("RGBA")
+    for overlay in below:
+        canvas.alpha_composite(overlay)
+    canvas = canvas.convert("RGB")
     drawn = 0
     if ps is not None:
         drawn = _draw_annotations(ImageDraw.Draw(canvas), image, ps, frame, geometry(image, ps, scale), layers)

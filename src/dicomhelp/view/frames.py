@@ -22,9 +22,6 @@ if TYPE_CHECKING:
     from PIL import Image
     from pydicom import Dataset
 
-SEGMENT_ALPHA = 140
-
-
 def png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=1)  # fast: frames are made on each request
@@ -91,53 +88,17 @@ REGION_COLOUR = (0, 255, 255)  # cyan: unlike the GSPS's default yellow, so both
 def segment_png(index: FolderIndex, seg: Entry, image: Entry, number: int, frame: int = 1,
                 ps: Entry | None = None) -> bytes:
     """Segment ``number`` of ``seg`` where it lies on ``image`` (frame ``frame``), in its colour."""
-    import numpy as np
-    from PIL import Image
+    from dicomhelp.display.segment import segment_overlay
 
-    from dicomhelp.display.pipeline import displayed, geometry
-    from dicomhelp.view.pages import segment_colour
-
-    image_ds = header(index.path_of(image))
     ps_ds = header(index.path_of(ps)) if ps is not None else None
-    geo = geometry(image_ds, ps_ds)
-    mask = _segment_mask(index, seg, image, number, frame)
-    rgba = np.zeros((*geo.display_size[::-1], 4), dtype=np.uint8)
-    if mask is not None:
-        shown = displayed(mask.astype(np.uint8), geo) > 0
-        item = next((s for s in header(index.path_of(seg)).get("SegmentSequence", [])
-                     if int(s.get("SegmentNumber", 0) or 0) == number), None)
-        colour = segment_colour(item, number) if item is not None else (255, 64, 64)
-        rgba[shown] = (*colour, SEGMENT_ALPHA)
-    return png(Image.fromarray(rgba, "RGBA"))
-
-
-def _segment_mask(index: FolderIndex, seg: Entry, image: Entry, number: int, frame: int) -> Any:
-    """The segment's mask on that image frame (rows x columns), or None where the SEG has none."""
     # highdicom keeps its frame index in an SQLite connection that only its own thread may use,
     # and the server draws in a thread pool: one cached object per (file, thread).
     segmentation = _segmentation(os.fspath(index.path_of(seg)), threading.get_ident())
-    try:
-        if image.frames > 1:
-            pixels = segmentation.get_pixels_by_source_frame(
-                source_sop_instance_uid=image.sop_instance, source_frame_numbers=[frame], segment_numbers=[number],
-                skip_overlap_checks=True)
-        else:
-            pixels = segmentation.get_pixels_by_source_instance(
-                source_sop_instance_uids=[image.sop_instance], segment_numbers=[number], skip_overlap_checks=True)
-    except (ValueError, KeyError, IndexError, RuntimeError):
-        return None  # the SEG has no frame for this image (or frame)
-    return pixels[0, ..., 0] > 0
+    return png(segment_overlay(segmentation, header(index.path_of(image)), number, frame=frame, ps=ps_ds))
 
 
 @lru_cache(maxsize=16)
 def _segmentation(path: str, thread: int) -> Any:
-    import highdicom as hd
+    from dicomhelp.display.segment import read_segmentation
 
-    from dicomhelp.io import quiet_pydicom
-
-    try:
-        with quiet_pydicom():
-            return hd.seg.segread(path)
-    except Exception as exc:  # noqa: BLE001 - a SEG highdicom cannot read: one line, no overlay
-        raise InputError(f"highdicom cannot read this segmentation: {str(exc).splitlines()[0][:160]}",
-                         source=path) from None
+    return read_segmentation(path)

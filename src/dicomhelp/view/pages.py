@@ -451,6 +451,7 @@ def scoord(index: FolderIndex, sr: Entry, position: str) -> tuple[Dataset, str] 
 
 
 def segments_of(index: FolderIndex, seg: Entry) -> list[dict[str, Any]]:
+    from dicomhelp.display.segment import segment_colour
     from dicomhelp.io import read_file
 
     try:
@@ -464,17 +465,6 @@ def segments_of(index: FolderIndex, seg: Entry) -> list[dict[str, Any]]:
         out.append({"seg": seg, "number": number, "label": str(item.get("SegmentLabel", "") or f"segment {number}"),
                     "colour": f"#{r:02x}{g:02x}{b:02x}"})
     return out
-
-
-SEGMENT_PALETTE = ((255, 64, 64), (64, 160, 255), (64, 220, 64), (255, 160, 0), (200, 64, 255), (0, 220, 220))
-
-
-def segment_colour(item: Dataset, number: int) -> tuple[int, int, int]:
-    from dicomhelp.display.draw import lab_to_rgb
-
-    if "RecommendedDisplayCIELabValue" in item:
-        return lab_to_rgb([int(v) for v in item.RecommendedDisplayCIELabValue])
-    return SEGMENT_PALETTE[(number - 1) % len(SEGMENT_PALETTE)]
 
 
 # ---------------------------------------------------------------------------
