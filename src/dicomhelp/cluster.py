@@ -1,8 +1,8 @@
 """A folder command's per-file work as Dask tasks on a cluster (``--cluster ADDRESS``).
 
-Every command that takes ``--cluster`` (validate, anonymize) hands its
-per-file function and its list of files to :func:`run`; without the option the
-command keeps its local process pool and nothing here is imported, nor is dask
+Every command that takes ``--cluster`` (validate, anonymize, edit, transcode,
+``dump --json``) hands its per-file function and its list of files to
+:func:`run`; without the option the command keeps its local process pool and nothing here is imported, nor is dask
 (the CLI's start-up path stays light).
 
 - Tasks are batches of files, not one task per file: a task costs the

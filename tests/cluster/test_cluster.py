@@ -204,3 +204,31 @@ def test_a_worker_killed_mid_run_loses_no_file(folder: Path, client, tmp_path: P
     assert written == {k: v for k, v in expected.items() if str(folder / k) not in {r.source for r in failed}}
     assert len(written) + len(failed) == len(jobs)
     assert victim not in client.run(os.getpid).values()  # it did die mid-run
+
+
+def test_transcode_on_the_cluster_writes_what_the_local_run_writes(folder: Path, address: str,
+                                                                  tmp_path: Path) -> None:
+    args = ["--to", "jpeg-ls-lossless", "--json"]
+    local = run_cli("transcode", str(folder), str(tmp_path / "local"), *args)
+    remote = run_cli("transcode", str(folder), str(tmp_path / "cluster"), *args, "--cluster", address)
+    # rtplan.dcm has no pixels: both runs report the same files failed, the same way
+    assert local.returncode == remote.returncode == 1, remote.stderr
+    expected = _tree(tmp_path / "local")
+    assert len(expected) == 2 * COPIES  # CT and MR written, nothing hidden left behind
+    assert _tree(tmp_path / "cluster") == expected
+    assert json.loads(remote.stdout.replace("/cluster/", "/local/")) == json.loads(local.stdout)
+    assert sorted(remote.stderr.splitlines()) == sorted(local.stderr.splitlines())
+
+
+def test_dump_json_on_the_cluster_prints_what_the_local_run_prints(folder: Path, address: str) -> None:
+    local = run_cli("dump", str(folder), "--json")
+    remote = run_cli("dump", str(folder), "--json", "--cluster", address)
+    assert local.returncode == remote.returncode == 0, remote.stderr
+    assert remote.stdout == local.stdout  # same files, same order, same JSON
+    assert len(json.loads(remote.stdout)) == len(SOURCES) * COPIES
+
+
+def test_dump_cluster_without_json_is_a_usage_error(folder: Path) -> None:
+    proc = run_cli("dump", str(folder), "--cluster", "local:1")
+    assert_clean_failure(proc, 2)
+    assert "--json" in proc.stderr
