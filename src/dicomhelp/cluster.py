@@ -1,8 +1,8 @@
 """A folder command's per-file work as Dask tasks on a cluster (``--cluster ADDRESS``).
 
-Every command that takes ``--cluster`` (validate, anonymize) hands its
-per-file function and its list of files to :func:`run`; without the option the
-command keeps its local process pool and nothing here is imported, nor is dask
+Every command that takes ``--cluster`` (validate, anonymize, edit, transcode,
+``dump --json``) hands its per-file function and its list of files to
+:func:`run`; without the option the command keeps its local process pool and nothing here is imported, nor is dask
 (the CLI's start-up path stays light).
 
 - Tasks are batches of files, not one task per file: a task costs the
@@ -17,6 +17,9 @@ command keeps its local process pool and nothing here is imported, nor is dask
   whose own task fails too becomes ``lost(item, message)``, reported like any
   other failure, never dropped. A finished batch whose result was lost with
   its worker is simply run again.
+- Stopped early (Ctrl-C), the tasks not started are cancelled and the client
+  waits for those running (``DRAIN_SECONDS`` at most), so that no worker
+  writes a staged file after the command has cleaned up.
 - Workers write through :mod:`dicomhelp.io.write` (atomic): a file done twice
   (its batch retried) is written twice with the same bytes, and a killed
   worker leaves at most a hidden ``.name.*.tmp`` file, never a partial output.
@@ -193,5 +196,32 @@ def run_on(client: Any, work: Callable[[T], R], items: Sequence[T], *, lost: Cal
                 state.arrived(next(state.pending), lost)
             yield from state.done.pop(k)
     finally:
-        for future in list(state.where):  # left early (an error, Ctrl-C): the rest is not wanted
+        _stop(client, list(state.where))
+
+
+DRAIN_SECONDS = 60
+
+
+def _stop(client: Any, futures: list[Any]) -> None:
+    """Left early (an error, Ctrl-C): cancel what has not started, let what runs finish.
+
+    A task running on a worker cannot be stopped; were it left behind, it would write its
+    staged outputs after the command removed the staging files. Waiting for it (a batch:
+    seconds) lets the command clean up after it; a second Ctrl-C stops the wait.
+    """
+    if not futures:
+        return
+    running = {key for keys in client.processing().values() for key in keys}
+    busy = [f for f in futures if f.key in running]
+    for future in futures:
+        if future.key not in running:
+            future.cancel()
+    if busy:
+        from distributed import wait
+
+        try:
+            wait(busy, timeout=DRAIN_SECONDS)
+        except TimeoutError:
+            pass
+        for future in busy:
             future.cancel()

@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import subprocess
+import time
 from functools import partial
 from pathlib import Path
 
@@ -204,3 +205,68 @@ def test_a_worker_killed_mid_run_loses_no_file(folder: Path, client, tmp_path: P
     assert written == {k: v for k, v in expected.items() if str(folder / k) not in {r.source for r in failed}}
     assert len(written) + len(failed) == len(jobs)
     assert victim not in client.run(os.getpid).values()  # it did die mid-run
+
+
+def test_transcode_on_the_cluster_writes_what_the_local_run_writes(folder: Path, address: str,
+                                                                  tmp_path: Path) -> None:
+    args = ["--to", "jpeg-ls-lossless", "--json"]
+    local = run_cli("transcode", str(folder), str(tmp_path / "local"), *args)
+    remote = run_cli("transcode", str(folder), str(tmp_path / "cluster"), *args, "--cluster", address)
+    # rtplan.dcm has no pixels: both runs report the same files failed, the same way
+    assert local.returncode == remote.returncode == 1, remote.stderr
+    expected = _tree(tmp_path / "local")
+    assert len(expected) == 2 * COPIES  # CT and MR written, nothing hidden left behind
+    assert _tree(tmp_path / "cluster") == expected
+    assert json.loads(remote.stdout.replace("/cluster/", "/local/")) == json.loads(local.stdout)
+    assert sorted(remote.stderr.splitlines()) == sorted(local.stderr.splitlines())
+
+
+def test_dump_json_on_the_cluster_prints_what_the_local_run_prints(folder: Path, address: str) -> None:
+    local = run_cli("dump", str(folder), "--json")
+    remote = run_cli("dump", str(folder), "--json", "--cluster", address)
+    assert local.returncode == remote.returncode == 0, remote.stderr
+    assert remote.stdout == local.stdout  # same files, same order, same JSON
+    assert len(json.loads(remote.stdout)) == len(SOURCES) * COPIES
+
+
+def test_dump_cluster_without_json_is_a_usage_error(folder: Path) -> None:
+    proc = run_cli("dump", str(folder), "--cluster", "local:1")
+    assert_clean_failure(proc, 2)
+    assert "--json" in proc.stderr
+
+
+def _placed(out: Path) -> list[Path]:
+    return [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("where", ["local", "cluster"])
+def test_anonymize_stopped_by_ctrl_c_resumes_and_skips_what_is_done(folder: Path, address: str, tmp_path: Path,
+                                                                    where: str) -> None:
+    expected = run_cli("anonymize", str(folder), str(tmp_path / "whole"), "--secret", SECRET, "--keep-names")
+    assert expected.returncode == 0, expected.stderr
+    out = tmp_path / "resumed"
+    args = ["anonymize", str(folder), str(out), "--secret", SECRET, "--keep-names",
+            *(["-j", "1"] if where == "local" else ["--cluster", address])]
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "dicomhelp", *args], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    while len(_placed(out)) < 5 and proc.poll() is None:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    first = len(_placed(out))
+    left = sorted(p.name for p in out.rglob(".*") if p.is_file())
+    assert left == [".dicomhelp-journal.jsonl"]  # no staged file: the tasks running were waited for
+    journal = (out / ".dicomhelp-journal.jsonl").read_text().splitlines()
+    journaled = len([line for line in journal if "sha256" in line])
+    assert 5 <= first < len(SOURCES) * COPIES  # stopped mid-run
+    assert journaled in (first, first - 1)  # at most the file placed as the signal came is not journaled yet
+
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stderr
+    total = len(SOURCES) * COPIES
+    assert (f"{total} in, {total - first} written, 0 failed, {first - journaled} duplicate(s), "
+            f"{journaled} skipped (done by an earlier run)") in again.stdout
+    assert _tree(out) == _tree(tmp_path / "whole")  # each file once, byte for byte; journal and staging gone

@@ -181,3 +181,34 @@ def test_transcode_a_folder_into_a_folder_follows_the_same_rule(study: Path, tmp
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stdout.strip().endswith("1 in, 0 written, 1 failed, 0 duplicate(s)")
     assert not (tmp_path / "bad-out").exists() or not _tree(tmp_path / "bad-out")  # no output, no staging
+
+
+def _stopped_run(out: Path, key: str, sources: list[Path]) -> None:
+    """Place each source's bytes, then stop the way Ctrl-C does (the journal stays)."""
+    with pytest.raises(KeyboardInterrupt), OutputFolder(out, journal=key) as folder:
+        for src in sources:
+            staged = folder.stage()
+            shutil.copy(src, staged)
+            folder.place(staged, src.name, str(src))
+        raise KeyboardInterrupt
+
+
+def test_the_journal_skips_only_unchanged_outputs_of_the_same_command(tmp_path: Path) -> None:
+    sources = [sample_file(n) for n in ("CT_small.dcm", "MR_small.dcm", "rtplan.dcm")]
+    out = tmp_path / "out"
+    out.mkdir()
+    _stopped_run(out, "key-1", sources[:2])
+    journal = (out / ".dicomhelp-journal.jsonl").read_text()
+    assert str(sources[0]) not in journal  # sources by hash only: a path may name the patient
+    (out / "MR_small.dcm").write_bytes(b"changed since")
+    with OutputFolder(out, journal="key-2") as other:  # another command: nothing of it is skipped
+        assert not other.skip_done(str(sources[0]))
+    with OutputFolder(out, journal="key-1") as folder:
+        skipped = [s for s in sources if folder.skip_done(str(s))]
+        assert skipped == sources[:1]  # the MR output is not what the journal says: done again
+        for src in sources[1:]:
+            staged = folder.stage()
+            shutil.copy(src, staged)
+            folder.place(staged, src.name, str(src))
+    assert folder.summary() == "3 in, 2 written, 0 failed, 0 duplicate(s), 1 skipped (done by an earlier run)"
+    assert sorted(_tree(out)) == ["CT_small.dcm", "MR_small.dcm", "MR_small_2.dcm", "rtplan.dcm"]  # no journal

@@ -33,9 +33,14 @@ existed before the run); the same content twice is written once and reported
 as a duplicate.
 
 \b
+A folder run with --secret (and no --mapping) stopped by Ctrl-C resumes: run
+the same command again and the files done are skipped (a journal in the
+output folder, removed when a run ends; the last line counts them skipped).
+
+\b
 Exit codes: 0 all written (duplicates included); 1 some input could not be
 de-identified (named on stderr, nothing written for it); 2 bad option or
-missing input.
+missing input; 130 stopped by Ctrl-C (what was placed stays, the rest resumes).
 """
 
 _OPTION_FLAGS = [
@@ -140,13 +145,18 @@ def command(source: Path, output: Path, named_options: tuple[str, ...], no_clean
         from dicomhelp.io import read_file_list
 
         listed = read_file_list(files_from)
-    with OutputFolder(output, overwrite=overwrite) as folder:
-        _run(source, output, settings, folder, mapping=mapping, keep_names=keep_names, jobs=jobs, as_json=as_json,
-             listed=listed, cluster=cluster)
+    # Resuming (the journal) needs the same outputs: a given secret; and no --mapping, which needs every
+    # file's UIDs, which the journal does not keep (it would re-identify the folder it lies in).
+    journal = _journal_key(source, settings, keep_names) if secret and source.is_dir() and not mapping else None
+    with OutputFolder(output, overwrite=overwrite, journal=journal) as folder:
+        code = _run(source, output, settings, folder, mapping=mapping, keep_names=keep_names, jobs=jobs,
+                    as_json=as_json, listed=listed, cluster=cluster)
+    if code:  # out of the folder's block: a run that ended (some input failed) leaves no journal
+        raise click.exceptions.Exit(code)
 
 
 def _run(source: Path, output: Path, settings: Any, folder: Any, *, mapping: Path | None, keep_names: bool,
-         jobs: int, as_json: bool, listed: list[Path] | None, cluster: str | None) -> None:
+         jobs: int, as_json: bool, listed: list[Path] | None, cluster: str | None) -> int:
     from dicomhelp.edit import anonymize as an
 
     jobs_list = an.plan_jobs(source, output, keep_names=keep_names, folder=folder if source.is_dir() else None,
@@ -159,15 +169,21 @@ def _run(source: Path, output: Path, settings: Any, folder: Any, *, mapping: Pat
         for index in sorted(p for p in source.rglob("*") if p.name.upper() == "DICOMDIR"):
             warn(f"{index}: DICOMDIR not copied (it names the patient and indexes the original files); "
                  "build a new one for the output")
+    if folder.journal is not None:
+        jobs_list = [job for job in jobs_list if not folder.skip_done(job.source)]
     update, stop_progress = progress_bar("de-identifying", disabled=as_json or len(jobs_list) < 10)
     counted = itertools.count(1)
+
+    def arrived(outcome: Any) -> None:
+        if source.is_dir():  # placed (and journaled) as it arrives: what a Ctrl-C leaves is resumable
+            an.place_outputs([outcome], folder)
+        if update is not None:
+            update(next(counted), len(jobs_list))
+
     try:
-        results = an.run_jobs(jobs_list, settings, workers=jobs, cluster=cluster,
-                              progress=None if update is None else lambda _: update(next(counted), len(jobs_list)))
+        results = an.run_jobs(jobs_list, settings, workers=jobs, cluster=cluster, progress=arrived)
     finally:
         stop_progress()
-    if source.is_dir():
-        an.place_outputs(results, folder)
     failed = [r for r in results if r.error]
     for r in failed:
         warn(f"error: {r.error}")
@@ -179,15 +195,27 @@ def _run(source: Path, output: Path, settings: Any, folder: Any, *, mapping: Pat
         an.write_mapping(results, mapping)
     if as_json:
         placed = {p.source: p for p in folder.placed}
-        print_json([{"source": r.source, "output": r.target, "options": r.options, "warnings": r.warnings,
+        skipped = [{"source": p.source, "output": str(p.output), "status": "skipped"}
+                   for p in folder.placed if p.status == "skipped"]
+        print_json(skipped + [{"source": r.source, "output": r.target, "options": r.options, "warnings": r.warnings,
                      "error": r.error, "status": placed[r.source].status if r.source in placed
                      else ("failed" if r.error else "written")} for r in results])
     elif source.is_dir():
         click.echo(f"de-identified into {output}: {folder.summary()}")
     elif not failed:  # a single file's error line says it all
         click.echo(f"de-identified 1 file(s) into {output}")
-    if failed:
-        raise click.exceptions.Exit(1)
+    return 1 if failed else 0
+
+
+def _journal_key(source: Path, settings: Any, keep_names: bool) -> str:
+    """What decides the outputs, hashed (the secret is in it): a journal under this key is this command's."""
+    import dataclasses
+    import hashlib
+
+    fields = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
+    fields["options"] = sorted(fields["options"])  # a frozenset's order changes from process to process
+    what = ("anonymize", str(source.resolve()), keep_names, sorted(fields.items()))
+    return hashlib.sha256(repr(what).encode()).hexdigest()
 
 
 def _warn_grouped(results: list[Any]) -> None:

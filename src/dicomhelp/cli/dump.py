@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from dicomhelp.cli.common import cluster_option
 from dicomhelp.errors import EXIT_INPUT, EXIT_OK, DicomHelpError, UsageError
 from dicomhelp.io import quiet_pydicom
 
@@ -24,6 +25,7 @@ Examples:
   dicomhelp dump SR.dcm --depth 1 --paths      two levels, with each element's path
   dicomhelp dump study/ --no-private           every file of a folder, without private tags
   dicomhelp dump CT.dcm --json                 DICOM JSON (PS3.18 Annex F)
+  dicomhelp dump archive/ --json --cluster local:2   DICOM JSON of a folder, as Dask tasks
 
 \b
 Pixel data is never loaded: one summary line stands for it.
@@ -45,8 +47,10 @@ Exit codes: 0 all files read; 1 a file was unreadable or damaged
 @click.option("--no-meta", is_flag=True, help="Hide the file meta information (group 0002).")
 @click.option("--no-private", is_flag=True, help="Hide private elements.")
 @click.option("--explain", is_flag=True, help="Add what each element means and where the standard defines it.")
+@cluster_option
 def command(paths: tuple[str, ...], depth: int | None, pattern: str | None, max_value_length: int,
-            show_paths: bool, as_json: bool, no_meta: bool, no_private: bool, explain: bool) -> None:
+            show_paths: bool, as_json: bool, no_meta: bool, no_private: bool, explain: bool,
+            cluster: str | None) -> None:
     """Show what is inside DICOM files, as a tree of elements (the seed's format).
 
     FILE|DIR: files, or folders walked recursively; each file is shown under its name.
@@ -59,23 +63,76 @@ def command(paths: tuple[str, ...], depth: int | None, pattern: str | None, max_
                           max_value_length=max_value_length, paths=show_paths,
                           color=use_color() and not as_json, explain=explain)
     if not as_json:
+        if cluster:
+            raise UsageError("--cluster works with --json only", source=cluster,
+                             hint="add --json, or leave --cluster out for the text dump")
         sys.exit(dump_text(paths, options))
-    json_out: dict[str, object] = {}
+    sys.exit(dump_json(paths, private=not no_private, cluster=cluster))
 
-    def show(dfile: DicomFile, many: bool) -> None:
-        from dicomhelp.inspect.dicom_json import to_dicom_json
 
-        problems: list[str] = []
-        json_out[dfile.name] = to_dicom_json(dfile, private=not no_private, problems=problems)
-        for problem in problems:
-            report(f"{dfile.name}: {problem}")
+def dump_json(paths: tuple[str, ...], *, private: bool, cluster: str | None = None) -> int:
+    """Every file as DICOM JSON on stdout (one object, or one per file name); returns the exit code.
 
-    code = for_each_file(paths, show)
+    With ``cluster`` the files are converted as Dask tasks (:mod:`dicomhelp.cluster`); the
+    results come back in input order, so the output is the local one.
+    """
     import json
+    from functools import partial
 
+    from dicomhelp.io import iter_files
+
+    files = [str(p) for p in iter_files(paths)]
+    if not files:
+        raise UsageError("no files found in " + ", ".join(paths))
+    work = partial(_json_one, private)
+    if cluster:
+        from dicomhelp.cluster import run
+
+        results = run(work, files, address=cluster,
+                      lost=lambda path, why: JsonDump(None, None, [f"{path}: not read: {why}"], EXIT_INPUT))
+    else:
+        results = map(work, files)
+    json_out: dict[str, object] = {}
+    code = EXIT_OK
+    for result in results:
+        for line in result.errors:
+            report(line)
+        if result.name is not None:
+            json_out[result.name] = result.data
+        code = max(code, result.code)
     data = next(iter(json_out.values())) if len(json_out) == 1 and _single(paths) else json_out
     write_lines([json.dumps(data, indent=2, ensure_ascii=False)])
-    sys.exit(code)
+    return code
+
+
+@dataclass
+class JsonDump:
+    """One file's DICOM JSON (``name`` None: unreadable), its stderr lines and its exit code."""
+
+    name: str | None
+    data: object
+    errors: list[str]
+    code: int
+
+
+def _json_one(private: bool, path: str) -> JsonDump:
+    from dicomhelp.inspect.dicom_json import to_dicom_json
+    from dicomhelp.io import read_file
+
+    with quiet_pydicom():
+        try:
+            dfile = read_file(path)
+        except DicomHelpError as exc:
+            return JsonDump(None, None, [exc.one_line()], EXIT_INPUT)
+        errors = [f"{dfile.name}: {'; '.join(dfile.problems)}"] if dfile.problems else []
+        code = EXIT_INPUT if dfile.damaged else EXIT_OK
+        problems: list[str] = []
+        try:
+            data = to_dicom_json(dfile, private=private, problems=problems)
+        except DicomHelpError as exc:
+            return JsonDump(None, None, [*errors, exc.one_line()],
+                            exc.exit_code if isinstance(exc, UsageError) else EXIT_INPUT)
+    return JsonDump(dfile.name, data, errors + [f"{dfile.name}: {p}" for p in problems], code)
 
 
 def _single(paths: tuple[str, ...]) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from dicomhelp.cli.common import json_option, print_json, progress_bar, uid_options, warn
+from dicomhelp.cli.common import cluster_option, json_option, print_json, progress_bar, uid_options, warn
 from dicomhelp.cli.create_sc import COMPRESSIONS
 
 EPILOG = """\b
@@ -16,6 +16,7 @@ Examples:
   dicomhelp transcode ct-jls.dcm ct.dcm --to none            # back to explicit VR little endian
   dicomhelp transcode ct.dcm ct-j2k.dcm --to jpeg2000 --ratio 10
   dicomhelp transcode study/ study-jls/ --to jpeg-ls-lossless   # a folder into a folder
+  dicomhelp transcode archive/ j2k/ --to jpeg2000 --uid-seed S --cluster tcp://sched:8786
 
 \b
 Lossless targets keep the pixels bit for bit and keep the SOP Instance UID.
@@ -28,7 +29,9 @@ on a terminal a progress bar shows them.
 A folder is transcoded into another folder with the same layout and names;
 a name already taken by other content gets _2, _3 (nothing is overwritten
 unless --overwrite), the same content twice is written once (a duplicate),
-and the last line counts inputs, written, failed and duplicates.
+and the last line counts inputs, written, failed and duplicates. With
+--cluster the files are Dask tasks on workers that see the same paths;
+lossy outputs get the same new UIDs as a local run with --uid-seed.
 
 \b
 Exit codes: 0 written; 1 the input cannot be transcoded (damaged, not an
@@ -50,10 +53,11 @@ image, pixels the encoder refuses; for a folder: some file not written); 2 usage
 @click.option("--overwrite", is_flag=True,
               help="Folder output: replace files already there under the same name (default: NAME_2.dcm).")
 @uid_options
+@cluster_option
 @json_option
 def command(input_file: str, output: str, target: str, ratio: float | None, psnr: float | None,
             max_error: int | None, workers: int | None, overwrite: bool, uid_root: str | None,
-            uid_seed: str | None, as_json: bool) -> None:
+            uid_seed: str | None, cluster: str | None, as_json: bool) -> None:
     """Re-encode the pixels of IN (a file or a folder) into another transfer syntax and write OUT."""
     import os
 
@@ -62,7 +66,7 @@ def command(input_file: str, output: str, target: str, ratio: float | None, psnr
     compression = Compression(target, ratio=ratio, psnr=psnr, max_error=max_error, workers=workers)
     if os.path.isdir(input_file):
         _transcode_folder(Path(input_file), Path(output), compression, overwrite=overwrite, uid_root=uid_root,
-                          uid_seed=uid_seed, as_json=as_json)
+                          uid_seed=uid_seed, as_json=as_json, cluster=cluster)
         return
     # Uncompressed frames start encoding on every core before pydicom is even imported.
     started = start_transcoding(input_file, compression)
@@ -97,11 +101,18 @@ def command(input_file: str, output: str, target: str, ratio: float | None, psnr
 
 
 def _transcode_folder(source: Path, out: Path, compression: Any, *, overwrite: bool, uid_root: str | None,
-                      uid_seed: str | None, as_json: bool) -> None:
-    """Every file of the folder, in input order, through io.OutputFolder (same names, no overwrite)."""
-    from dicomhelp.codecs import transcode_file
-    from dicomhelp.errors import DicomHelpError, UsageError
-    from dicomhelp.io import OutputFolder, decode_all, iter_files, quiet_pydicom, read_file
+                      uid_seed: str | None, as_json: bool, cluster: str | None) -> None:
+    """Every file of the folder, placed in input order through io.OutputFolder (same names, no overwrite).
+
+    The files are transcoded one after the other here (each file's frames on every core), or as
+    Dask tasks with ``cluster`` (:mod:`dicomhelp.cluster`); the outputs are the same.
+    """
+    import dataclasses
+    from functools import partial
+
+    from dicomhelp.codecs import transcode_into
+    from dicomhelp.errors import UsageError
+    from dicomhelp.io import OutputFolder, iter_files
     from dicomhelp.uids import UIDPolicy
 
     if out.exists() and not out.is_dir():
@@ -109,27 +120,30 @@ def _transcode_folder(source: Path, out: Path, compression: Any, *, overwrite: b
     if out.resolve() == source.resolve() or source.resolve() in out.resolve().parents:
         raise UsageError("the output folder must not be the input folder or inside it", source=str(out),
                          hint="choose OUT outside IN")
-    policy = UIDPolicy.from_env(root=uid_root, seed=uid_seed)
+    if cluster and compression.workers is None:
+        # A worker is one core (and a daemon process, which may not fork encoders): spread files, not frames.
+        compression = dataclasses.replace(compression, workers=1)
+    work = partial(transcode_into, compression, UIDPolicy.from_env(root=uid_root, seed=uid_seed))
     report = []
-    with OutputFolder(out, overwrite=overwrite) as folder, quiet_pydicom():
+    with OutputFolder(out, overwrite=overwrite) as folder:
+        jobs = []
         for path in iter_files([source]):
             if path.name.upper() == "DICOMDIR":
                 warn(f"{path}: a DICOMDIR index is not copied; rebuild it for the output")
                 continue
-            try:
-                header = read_file(path)
-                decode_all(header.dataset, path)
-                old_uid = str(header.dataset.get("SOPInstanceUID", ""))
-                result = transcode_file(path, compression, header=header, new_uid=lambda u=old_uid: policy.new(
-                    "lossy", u, compression.name, compression.ratio, compression.psnr, compression.max_error))
-                staged = folder.stage()
-                result.write(staged)
-            except DicomHelpError as exc:
-                line = exc.one_line() if exc.source else f"{path}: {exc.one_line()}"
-                warn(f"error: {line}")
-                placed = folder.fail(str(path), line)
+            jobs.append((str(path), str(folder.stage())))
+        if cluster:
+            from dicomhelp.cluster import run
+
+            errors = run(work, jobs, address=cluster, lost=lambda job, why: f"{job[0]}: not transcoded: {why}")
+        else:
+            errors = map(work, jobs)
+        for (path, staged), error in zip(jobs, errors):
+            if error is not None:
+                warn(f"error: {error}")
+                placed = folder.fail(path, error)
             else:
-                placed = folder.place(staged, str(path.relative_to(source)), str(path))
+                placed = folder.place(staged, str(Path(path).relative_to(source)), path)
             report.append(placed.as_dict())
         for note in folder.notes():
             warn(note)

@@ -36,7 +36,7 @@ from dicomhelp.codecs.policy import Compression, CompressionReport, PixelFormat,
 from dicomhelp.codecs.syntaxes import (ALIASES, BY_UID, EXPLICIT_VR_LITTLE_ENDIAN, JPEG_2000, JPEG_2000_LOSSLESS,
                                        JPEG_LS_LOSSLESS, JPEG_LS_NEAR_LOSSLESS, LOSSY_SOURCE_SYNTAXES, RLE_LOSSLESS,
                                        SYNTAXES, Syntax, syntax_by_name)
-from dicomhelp.codecs.transcoding import TranscodeResult, transcode, transcode_file
+from dicomhelp.codecs.transcoding import TranscodeResult, transcode, transcode_file, transcode_into
 
 __all__ = [
     "ALIASES", "BY_UID", "EXPLICIT_VR_LITTLE_ENDIAN", "JPEG_2000", "JPEG_2000_LOSSLESS", "JPEG_LS_LOSSLESS",
@@ -46,5 +46,5 @@ __all__ = [
     "check_encodable", "code_item", "compress_frames", "compress_frames_later", "decode_frames",
     "encapsulate_fragments", "encode_frames", "frame_bound", "frame_progress", "mark_lossy", "output_photometric",
     "rle_encode_frame", "set_native_pixels", "start_encoding", "start_transcoding", "syntax_by_name", "transcode",
-    "transcode_file", "write_with_pixels",
+    "transcode_file", "transcode_into", "write_with_pixels",
 ]

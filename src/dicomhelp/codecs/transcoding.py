@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pydicom import Dataset
 
     from dicomhelp.io.read import DicomFile
+    from dicomhelp.uids import UIDPolicy
 
 
 @dataclass
@@ -84,6 +85,30 @@ def _maps(frames: np.ndarray, path: str | os.PathLike[str], offset: int, layout:
     return (isinstance(frames, np.memmap) and frames.filename is not None
             and os.path.realpath(frames.filename) == os.path.realpath(path) and frames.offset == offset
             and frames.dtype == layout.dtype and frames.shape == layout.shape)
+
+
+def transcode_into(compression: Compression, policy: UIDPolicy, job: tuple[str, str]) -> str | None:
+    """Transcode ``job`` = (input file, staged output) for a folder: None when written, else its error line.
+
+    One file of ``transcode IN_FOLDER OUT_FOLDER``, the same on the local loop and
+    on a cluster worker (:mod:`dicomhelp.cluster`); a lossy target's new UID comes
+    from ``policy`` (with a seed, the same on every worker).
+    """
+    from dicomhelp.errors import DicomHelpError
+    from dicomhelp.io.read import decode_all, quiet_pydicom, read_file
+
+    path, staged = job
+    try:
+        with quiet_pydicom():
+            header = read_file(path)
+            decode_all(header.dataset, path)
+            old_uid = str(header.dataset.get("SOPInstanceUID", ""))
+            result = transcode_file(path, compression, header=header, new_uid=lambda: policy.new(
+                "lossy", old_uid, compression.name, compression.ratio, compression.psnr, compression.max_error))
+            result.write(staged)
+    except DicomHelpError as exc:
+        return exc.one_line() if exc.source else f"{path}: {exc.one_line()}"
+    return None
 
 
 def transcode(ds: Dataset, compression: Compression, *, new_uid: Callable[[], str],
