@@ -203,6 +203,19 @@ def condition_for(keyword: str) -> Condition | None:
     return CONDITIONS.get(keyword)
 
 
+# Undecided conditions worth a warning rather than an info: other validators (dciodvfy) call the
+# attribute missing there, and one more attribute settles it. The value: what to add.
+UNDECIDED_WARNINGS: dict[str, str] = {
+    "Laterality": "add Body Part Examined (0018,0015) so the condition can be decided; if the part is paired, "
+                  "add Laterality (0020,0060) too (R or L), or Image Laterality (0020,0062)",
+}
+
+
+def undecided_fix(keyword: str) -> str | None:
+    """The fix to print with a warning when ``keyword``'s condition cannot be decided, else None (info)."""
+    return UNDECIDED_WARNINGS.get(keyword)
+
+
 # --- Conditions read from the standard's own text (PS3.3 module tables) -------------------------
 # The common sentence forms — "Required if X (gggg,eeee) is present", "... is not present",
 # "... is present and has a value", "... has a value of "Y"", "the value of X is A or B", joined by
