@@ -144,3 +144,14 @@ def test_newer_enumerated_values_are_known(mutate) -> None:
     assert not enumerated(mutate("CT_small.dcm", as_class(SEG, SegmentationType="LABELMAP")), "SegmentationType")
     assert not enumerated(mutate("CT_small.dcm", as_class(SEG, SegmentationType="BINARY")), "SegmentationType")
     assert enumerated(mutate("CT_small.dcm", as_class(SEG, SegmentationType="BITMAP")), "SegmentationType")
+
+
+def test_laterality_present_for_an_unpaired_body_part(mutate) -> None:
+    # PS3.3 C.7.3.1: one sentence, no "may be present otherwise": absent when the part is not paired.
+    assert not [f for f in found(sample_file("CT_small.dcm"), "iod.type2c-not-allowed") if f.keyword == "Laterality"]
+    path = mutate("CT_small.dcm", lambda d: setattr(d, "BodyPartExamined", "CSPINE"))
+    [f] = [f for f in found(path, "iod.type2c-not-allowed") if f.keyword == "Laterality"]
+    assert "paired" in str(f.reference) and f.fix
+    assert any("Laterality" in e and "condition unsatisfied" in e for e in dciodvfy(path).errors)
+    paired = mutate("CT_small.dcm", lambda d: (setattr(d, "BodyPartExamined", "BREAST"), setattr(d, "Laterality", "L")))
+    assert not [f for f in validate_file(paired).findings if f.keyword == "Laterality"]

@@ -199,8 +199,19 @@ CONDITIONS: dict[str, Condition] = {
 }
 
 
+# Hand-coded conditions whose text is one sentence without "may be present otherwise": when they do
+# not hold the attribute shall be absent (PS3.5 7.4). Laterality: "Required if the body part examined
+# is a paired structure and Image Laterality ... are not sent" (PS3.3 C.7.3.1).
+EXCLUSIVE = frozenset({"Laterality"})
+
+
 def condition_for(keyword: str) -> Condition | None:
     return CONDITIONS.get(keyword)
+
+
+def is_exclusive(keyword: str) -> bool:
+    """Is a hand-coded condition's attribute absent when the condition does not hold?"""
+    return keyword in EXCLUSIVE
 
 
 # Undecided conditions worth a warning rather than an info: other validators (dciodvfy) call the

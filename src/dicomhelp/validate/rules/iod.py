@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from dicomhelp.paths import Step, format_path
 from dicomhelp.validate.findings import Finding, error, info, warning
-from dicomhelp.validate.rules.conditions import condition_for, decide, parse_condition, undecided_fix
+from dicomhelp.validate.rules.conditions import (condition_for, decide, is_exclusive, parse_condition,
+                                                 undecided_fix)
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -337,7 +338,7 @@ def _condition(ctx: Context, module: ModulePlan, attr: Any, item: Dataset, steps
     """
     hand = condition_for(attr.keyword) if not steps else None
     if hand is not None:
-        return hand(item, ctx.ds, ctx.sop_class_uid or ""), False
+        return hand(item, ctx.ds, ctx.sop_class_uid or ""), is_exclusive(attr.keyword)
     parsed = parse_condition(getattr(attr, "condition", None))
     if parsed is None:
         return None, False
