@@ -155,3 +155,14 @@ def test_laterality_present_for_an_unpaired_body_part(mutate) -> None:
     assert any("Laterality" in e and "condition unsatisfied" in e for e in dciodvfy(path).errors)
     paired = mutate("CT_small.dcm", lambda d: (setattr(d, "BodyPartExamined", "BREAST"), setattr(d, "Laterality", "L")))
     assert not [f for f in validate_file(paired).findings if f.keyword == "Laterality"]
+
+
+def test_pixel_spacing_of_zero(mutate) -> None:
+    assert not found(sample_file("CT_small.dcm"), "image.pixel-spacing")
+    path = mutate("CT_small.dcm", lambda d: setattr(d, "PixelSpacing", [0, 0.5]))
+    [f] = found(path, "image.pixel-spacing")
+    assert f.keyword == "PixelSpacing" and "value 1" in f.message and f.reference == "PS3.3 10.7.1.3"
+    assert about(dciodvfy(path), "PixelSpacing")
+    # Zero is right for a single row (MR spectroscopy): value 1 then has no distance to measure.
+    one_row = mutate(path, lambda d: (setattr(d, "Rows", 1), setattr(d, "PixelData", d.PixelData[: 2 * d.Columns])))
+    assert not found(one_row, "image.pixel-spacing")
