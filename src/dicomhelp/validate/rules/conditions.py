@@ -24,6 +24,7 @@ PAIRED_BODY_PARTS = frozenset({
     "WRIST", "HAND", "FOOT", "ANKLE", "ARM", "LEG", "FEMUR", "TIBIA", "FIBULA", "HUMERUS", "RADIUS", "ULNA",
     "CLAVICLE", "SCAPULA", "FINGER", "TOE", "THUMB", "HEEL", "FOREARM", "UPRLIMB", "LOWRLIMB", "PAROTID",
     "SUBMANDIBULAR", "ORBIT", "FALLOPIAN", "EPIDIDYMIS", "SEMVESICLE", "THIGH", "CALF", "KNEECAP", "AXILLA",
+    "EXTREMITY", "RIB", "TMJ", "SIJOINT", "ACJOINT", "SCJOINT",
 })
 
 # SOP classes whose Patient Position is required when no Patient Orientation Code Sequence is sent.
@@ -98,7 +99,11 @@ def laterality(item: Any, root: Any, sop: str) -> bool | None:
     part = _text(item, "BodyPartExamined")
     if part is None:
         return None
-    return part.upper() in PAIRED_BODY_PARTS
+    if part.upper() in PAIRED_BODY_PARTS:
+        return True
+    # A side given for a part this list calls unpaired: the list (not the file) may be short of a
+    # paired region (PS3.16 Annex L has hundreds), so only an empty Laterality is judged not allowed.
+    return None if _text(item, "Laterality") else False
 
 
 def patient_position(item: Any, root: Any, sop: str) -> bool | None:
