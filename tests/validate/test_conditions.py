@@ -166,3 +166,23 @@ def test_pixel_spacing_of_zero(mutate) -> None:
     # Zero is right for a single row (MR spectroscopy): value 1 then has no distance to measure.
     one_row = mutate(path, lambda d: (setattr(d, "Rows", 1), setattr(d, "PixelData", d.PixelData[: 2 * d.Columns])))
     assert not found(one_row, "image.pixel-spacing")
+
+
+def test_dimension_index_values_one_per_dimension(mutate) -> None:
+    assert not found(sample_file("liver_1frame.dcm"), "image.dimension-index-values")
+
+    def one_short(d: object) -> None:
+        content = d.PerFrameFunctionalGroupsSequence[0].FrameContentSequence[0]  # type: ignore[attr-defined]
+        content.DimensionIndexValues = [1]
+
+    path = mutate("liver_1frame.dcm", one_short)
+    [f] = found(path, "image.dimension-index-values")
+    assert f.keyword == "DimensionIndexValues" and "2 item(s)" in f.message and f.reference == "PS3.3 C.7.6.17.1"
+    assert f.path and f.path.startswith("PerFrameFunctionalGroupsSequence[0]")
+    assert about(dciodvfy(path), "DimensionIndexValues")
+
+
+def test_a_side_for_a_part_not_known_as_paired_is_not_judged(mutate) -> None:
+    # pydicom-data's RG3 CRs: EXTREMITY with Laterality R, which dciodvfy passes.
+    path = mutate("CT_small.dcm", lambda d: (setattr(d, "BodyPartExamined", "SPINE"), setattr(d, "Laterality", "R")))
+    assert not [f for f in validate_file(path).findings if f.keyword == "Laterality"]

@@ -1,7 +1,8 @@
 """Image attributes whose values the IOD tables do not constrain but the standard's prose does.
 
 PS3.3 10.7.1.3: pixel spacing values are positive and non-zero, except the value of a
-single row or column (then zero).
+single row or column (then zero). PS3.3 C.7.6.17.1: each frame's Dimension Index Values
+has as many values as the Dimension Index Sequence has items.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             if finding.message not in seen:  # one per attribute, not one per frame
                 seen.add(finding.message)
                 yield finding
+    yield from dimension_index_values(ctx)
 
 
 def _int(ds: Any, keyword: str) -> int | None:
@@ -81,3 +83,34 @@ def _zero_spacing(item: Any, steps: list[Step], size: tuple[int | None, int | No
                         path=format_path(steps + [Step(tag=tag)]), reference=SPACING_REF,
                         fix=f"set {keyword} to the physical distance between pixel centres in mm, or remove it "
                         "if unknown and not required")
+
+
+DIMENSIONS_REF = "PS3.3 C.7.6.17.1"
+
+
+def dimension_index_values(ctx: Context) -> Iterator[Finding]:
+    """Each frame's Dimension Index Values has one value per item of the Dimension Index Sequence.
+
+    PS3.3 C.7.6.17.1: "For each SOP Instance this Attribute has a Value Multiplicity equal to
+    the number of Items in the Sequence" (Frame Content, shared or per frame).
+    """
+    ds = ctx.ds
+    dimensions = len(_items(ds, 0x00209222))
+    if not dimensions:
+        return  # no dimensions declared: Dimension Index Values is then not required (the IOD rule)
+    for group in FUNCTIONAL_GROUPS:
+        for i, frame in enumerate(_items(ds, group)):
+            for j, content in enumerate(_items(frame, 0x00209111)):
+                elem = content.get(0x00209157)
+                if elem is None or elem.value in (None, b"", ""):
+                    continue
+                value = elem.value
+                count = len(value) if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue" else 1
+                if count != dimensions:
+                    steps = [Step(tag=group, index=i), Step(tag=0x00209111, index=j), Step(tag=0x00209157)]
+                    yield error("image.dimension-index-values", f"{count} value(s), but the Dimension Index "
+                                f"Sequence has {dimensions} item(s): one index per dimension is needed",
+                                tag=0x00209157, keyword="DimensionIndexValues", path=format_path(steps),
+                                reference=DIMENSIONS_REF, fix="give each frame one index value per item of "
+                                "DimensionIndexSequence, in the same order")
+                    return  # one finding: the same writer made every frame so
