@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from dicomhelp.io import sample_file
-from dicomhelp.validate import validate_file
+from dicomhelp.validate import ValidateOptions, validate_file
 from dicomhelp.validate.rules.conditions import parse_condition
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -62,8 +62,12 @@ def test_a_condition_that_cannot_be_decided_is_reported_not_checked(mutate) -> N
     path = mutate("CT_small.dcm", lambda d: [d.pop(k, None) for k in ("BodyPartExamined", "Laterality")])
     report = validate_file(path)
     [f] = [f for f in report.findings if f.rule == "iod.condition-not-checked" and f.keyword == "Laterality"]
-    assert f.severity.value == "info" and "paired" in str(f.reference) and f.fix
+    # A warning with the fix (dciodvfy calls it missing there); other undecided conditions stay info.
+    assert f.severity.value == "warning" and "paired" in str(f.reference) and "Body Part Examined" in str(f.fix)
     assert not any(f.keyword == "Laterality" for f in report.findings if f.severity.value == "error")
+    assert about(dciodvfy(path), "Laterality")
+    assert all(f.severity.value == "info" for f in validate_file(path, ValidateOptions()).findings
+               if f.rule == "iod.condition-not-checked" and f.keyword != "Laterality")
     body = mutate("CT_small.dcm", lambda d: setattr(d, "BodyPartExamined", "CHEST"))
     assert not [f for f in found(body, "iod.condition-not-checked") if f.keyword == "Laterality"]
 
@@ -140,3 +144,45 @@ def test_newer_enumerated_values_are_known(mutate) -> None:
     assert not enumerated(mutate("CT_small.dcm", as_class(SEG, SegmentationType="LABELMAP")), "SegmentationType")
     assert not enumerated(mutate("CT_small.dcm", as_class(SEG, SegmentationType="BINARY")), "SegmentationType")
     assert enumerated(mutate("CT_small.dcm", as_class(SEG, SegmentationType="BITMAP")), "SegmentationType")
+
+
+def test_laterality_present_for_an_unpaired_body_part(mutate) -> None:
+    # PS3.3 C.7.3.1: one sentence, no "may be present otherwise": absent when the part is not paired.
+    assert not [f for f in found(sample_file("CT_small.dcm"), "iod.type2c-not-allowed") if f.keyword == "Laterality"]
+    path = mutate("CT_small.dcm", lambda d: setattr(d, "BodyPartExamined", "CSPINE"))
+    [f] = [f for f in found(path, "iod.type2c-not-allowed") if f.keyword == "Laterality"]
+    assert "paired" in str(f.reference) and f.fix
+    assert any("Laterality" in e and "condition unsatisfied" in e for e in dciodvfy(path).errors)
+    paired = mutate("CT_small.dcm", lambda d: (setattr(d, "BodyPartExamined", "BREAST"), setattr(d, "Laterality", "L")))
+    assert not [f for f in validate_file(paired).findings if f.keyword == "Laterality"]
+
+
+def test_pixel_spacing_of_zero(mutate) -> None:
+    assert not found(sample_file("CT_small.dcm"), "image.pixel-spacing")
+    path = mutate("CT_small.dcm", lambda d: setattr(d, "PixelSpacing", [0, 0.5]))
+    [f] = found(path, "image.pixel-spacing")
+    assert f.keyword == "PixelSpacing" and "value 1" in f.message and f.reference == "PS3.3 10.7.1.3"
+    assert about(dciodvfy(path), "PixelSpacing")
+    # Zero is right for a single row (MR spectroscopy): value 1 then has no distance to measure.
+    one_row = mutate(path, lambda d: (setattr(d, "Rows", 1), setattr(d, "PixelData", d.PixelData[: 2 * d.Columns])))
+    assert not found(one_row, "image.pixel-spacing")
+
+
+def test_dimension_index_values_one_per_dimension(mutate) -> None:
+    assert not found(sample_file("liver_1frame.dcm"), "image.dimension-index-values")
+
+    def one_short(d: object) -> None:
+        content = d.PerFrameFunctionalGroupsSequence[0].FrameContentSequence[0]  # type: ignore[attr-defined]
+        content.DimensionIndexValues = [1]
+
+    path = mutate("liver_1frame.dcm", one_short)
+    [f] = found(path, "image.dimension-index-values")
+    assert f.keyword == "DimensionIndexValues" and "2 item(s)" in f.message and f.reference == "PS3.3 C.7.6.17.1"
+    assert f.path and f.path.startswith("PerFrameFunctionalGroupsSequence[0]")
+    assert about(dciodvfy(path), "DimensionIndexValues")
+
+
+def test_a_side_for_a_part_not_known_as_paired_is_not_judged(mutate) -> None:
+    # pydicom-data's RG3 CRs: EXTREMITY with Laterality R, which dciodvfy passes.
+    path = mutate("CT_small.dcm", lambda d: (setattr(d, "BodyPartExamined", "SPINE"), setattr(d, "Laterality", "R")))
+    assert not [f for f in validate_file(path).findings if f.keyword == "Laterality"]

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from dicomhelp.create.base import Builder, Equipment, Study
 from dicomhelp.create.seg import SEG_SOP_CLASS
-from dicomhelp.create.sources import SourceInstance, read_source
+from dicomhelp.create.sources import SourceInstance, read_source, series_body_part
 from dicomhelp.create.spec import did_you_mean, fail, join, load_spec
 from dicomhelp.errors import InputError, SpecError
 from dicomhelp.uids import UIDPolicy
@@ -41,12 +41,6 @@ if TYPE_CHECKING:
 GSPS_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.11.1"
 GRAPHIC_TYPES = ("POINT", "POLYLINE", "INTERPOLATED", "CIRCLE", "ELLIPSE")
 _CS_RE = re.compile(r"^[A-Z0-9_ ]+$")
-# Body parts that come in pairs: the series then needs a Laterality (PS3.3 C.7.3.1).
-PAIRED_BODY_PARTS = {
-    "BREAST", "EYE", "EAR", "KIDNEY", "LUNG", "HAND", "FOOT", "KNEE", "HIP", "SHOULDER", "ELBOW",
-    "WRIST", "ANKLE", "ARM", "LEG", "FEMUR", "TIBIA", "HUMERUS", "CLAVICLE", "OVARY", "TESTIS",
-    "ADRENAL", "FINGER", "TOE", "THIGH", "FOREARM", "HEEL",
-}
 
 
 # ------------------------------------------------------------------ the spec
@@ -566,17 +560,6 @@ def _displayed_area(ps: Dataset, spec: GspsSpec, first: Dataset) -> None:
         item.PresentationPixelMagnificationRatio = float(da.magnification or 1.0)
 
 
-def _series_body_part(ps: Dataset, refs: list[SourceImage]) -> None:
-    """Carry Body Part Examined over; Laterality when the part is paired or unknown (C.7.3.1)."""
-    parts = {str(im.dataset.get("BodyPartExamined", "") or "") for im in refs}
-    part = parts.pop() if len(parts) == 1 else ""
-    if part:
-        ps.BodyPartExamined = part
-    if not part or part in PAIRED_BODY_PARTS:
-        sides = {str(im.dataset.get("Laterality", "") or "") for im in refs}
-        ps.Laterality = sides.pop() if len(sides) == 1 else ""
-
-
 def _for_highdicom(ds: Dataset) -> Dataset:
     """A classic multi-frame image (SC, US, ...) as highdicom expects multi-frame images.
 
@@ -644,7 +627,7 @@ def build_gsps(spec: GspsSpec, source: SourceImages, builder: Builder, *, instan
     if spec.spatial is not None:
         ps.ImageRotation = spec.spatial.rotation
         ps.ImageHorizontalFlip = "Y" if spec.spatial.flip else "N"
-    _series_body_part(ps, refs)
+    series_body_part(ps, refs)
     builder.finish(ps)
     # A presentation state has Presentation Creation Date/Time, not Content Date/Time.
     for keyword in ("ContentDate", "ContentTime"):

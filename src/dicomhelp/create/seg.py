@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from dicomhelp.create.base import Builder, Equipment, Study
-from dicomhelp.create.sources import SourceInstance, read_source
+from dicomhelp.create.sources import SourceInstance, read_source, series_body_part
 from dicomhelp.create.spec import fail, join, load_spec
 from dicomhelp.create.sr.spec import Code
 from dicomhelp.errors import InputError
@@ -410,6 +410,8 @@ def build_seg(spec: SegSpec, source: Sequence[SourceInstance], builder: Builder,
         # What is checked above cannot get here; a remaining refusal is still about this input.
         raise InputError(f"highdicom refused the segmentation: {exc}", source="seg spec") from None
     seg.SeriesDescription = spec.series_description
+    # highdicom leaves it out; Laterality's 2C condition reads it (dciodvfy: no Laterality when unknown).
+    series_body_part(seg, images, when_unknown=False)
     _fix_dimension_uid(seg, builder.new_uid("seg-dimension-organization", str(seg.SOPInstanceUID)))
     builder.restamp(seg)
     if "SeriesDate" in seg:

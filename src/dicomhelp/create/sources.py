@@ -210,3 +210,23 @@ def builder_for(source_paths: Iterable[str | os.PathLike[str]] | None, *, uid_ro
         return Builder(Study.from_source(*load_sources(paths)), uid_policy=policy)
     kwargs = {k: v for k, v in (("patient_name", patient_name), ("patient_id", patient_id)) if v}
     return Builder(Study.new(uid_policy=policy, **kwargs), uid_policy=policy)
+
+
+# Body parts that come in pairs: the series then needs a Laterality (PS3.3 C.7.3.1).
+PAIRED_BODY_PARTS = {
+    "BREAST", "EYE", "EAR", "KIDNEY", "LUNG", "HAND", "FOOT", "KNEE", "HIP", "SHOULDER", "ELBOW",
+    "WRIST", "ANKLE", "ARM", "LEG", "FEMUR", "TIBIA", "HUMERUS", "CLAVICLE", "OVARY", "TESTIS",
+    "ADRENAL", "FINGER", "TOE", "THIGH", "FOREARM", "HEEL",
+}
+
+
+def series_body_part(ds: Dataset, refs: Sequence[SourceInstance], *, when_unknown: bool = True) -> None:
+    """Carry Body Part Examined over to a series derived from ``refs`` (presentation state,
+    segmentation); Laterality when the part is paired, or unknown if ``when_unknown`` (C.7.3.1)."""
+    parts = {str(im.dataset.get("BodyPartExamined", "") or "") for im in refs}
+    part = parts.pop() if len(parts) == 1 else ""
+    if part:
+        ds.BodyPartExamined = part
+    if (when_unknown and not part) or part in PAIRED_BODY_PARTS:
+        sides = {str(im.dataset.get("Laterality", "") or "") for im in refs}
+        ds.Laterality = sides.pop() if len(sides) == 1 else ""

@@ -31,12 +31,13 @@ Rule = Callable[[Context], Iterable[Finding]]
 
 def _rules() -> list[tuple[str, Rule]]:
     # Order matters: values reads the raw bytes before other rules convert them.
-    from dicomhelp.validate.rules import encoding, iod, pstate, seg, sr, uids, values
+    from dicomhelp.validate.rules import encoding, image, iod, pstate, seg, sr, uids, values
 
     rules: list[tuple[str, Rule]] = [
         ("encoding", encoding.check),
         ("values", values.check),
         ("iod", iod.check),
+        ("image", image.check),
         ("sr", sr.check),
         ("pstate", pstate.check),
         ("seg", seg.check),

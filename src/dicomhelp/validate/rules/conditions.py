@@ -24,6 +24,7 @@ PAIRED_BODY_PARTS = frozenset({
     "WRIST", "HAND", "FOOT", "ANKLE", "ARM", "LEG", "FEMUR", "TIBIA", "FIBULA", "HUMERUS", "RADIUS", "ULNA",
     "CLAVICLE", "SCAPULA", "FINGER", "TOE", "THUMB", "HEEL", "FOREARM", "UPRLIMB", "LOWRLIMB", "PAROTID",
     "SUBMANDIBULAR", "ORBIT", "FALLOPIAN", "EPIDIDYMIS", "SEMVESICLE", "THIGH", "CALF", "KNEECAP", "AXILLA",
+    "EXTREMITY", "RIB", "TMJ", "SIJOINT", "ACJOINT", "SCJOINT",
 })
 
 # SOP classes whose Patient Position is required when no Patient Orientation Code Sequence is sent.
@@ -98,7 +99,11 @@ def laterality(item: Any, root: Any, sop: str) -> bool | None:
     part = _text(item, "BodyPartExamined")
     if part is None:
         return None
-    return part.upper() in PAIRED_BODY_PARTS
+    if part.upper() in PAIRED_BODY_PARTS:
+        return True
+    # A side given for a part this list calls unpaired: the list (not the file) may be short of a
+    # paired region (PS3.16 Annex L has hundreds), so only an empty Laterality is judged not allowed.
+    return None if _text(item, "Laterality") else False
 
 
 def patient_position(item: Any, root: Any, sop: str) -> bool | None:
@@ -199,8 +204,32 @@ CONDITIONS: dict[str, Condition] = {
 }
 
 
+# Hand-coded conditions whose text is one sentence without "may be present otherwise": when they do
+# not hold the attribute shall be absent (PS3.5 7.4). Laterality: "Required if the body part examined
+# is a paired structure and Image Laterality ... are not sent" (PS3.3 C.7.3.1).
+EXCLUSIVE = frozenset({"Laterality"})
+
+
 def condition_for(keyword: str) -> Condition | None:
     return CONDITIONS.get(keyword)
+
+
+def is_exclusive(keyword: str) -> bool:
+    """Is a hand-coded condition's attribute absent when the condition does not hold?"""
+    return keyword in EXCLUSIVE
+
+
+# Undecided conditions worth a warning rather than an info: other validators (dciodvfy) call the
+# attribute missing there, and one more attribute settles it. The value: what to add.
+UNDECIDED_WARNINGS: dict[str, str] = {
+    "Laterality": "add Body Part Examined (0018,0015) so the condition can be decided; if the part is paired, "
+                  "add Laterality (0020,0060) too (R or L), or Image Laterality (0020,0062)",
+}
+
+
+def undecided_fix(keyword: str) -> str | None:
+    """The fix to print with a warning when ``keyword``'s condition cannot be decided, else None (info)."""
+    return UNDECIDED_WARNINGS.get(keyword)
 
 
 # --- Conditions read from the standard's own text (PS3.3 module tables) -------------------------

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from dicomhelp.paths import Step, format_path
 from dicomhelp.validate.findings import Finding, error, info, warning
-from dicomhelp.validate.rules.conditions import condition_for, decide, parse_condition
+from dicomhelp.validate.rules.conditions import (condition_for, decide, is_exclusive, parse_condition,
+                                                 undecided_fix)
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -302,9 +303,12 @@ def _check_attribute(ctx: Context, module: ModulePlan, attr: Any, item: Dataset,
                         **where)
             return
         if decided is None and not present:
-            yield info("iod.condition-not-checked", f"not checked: whether this Type {t} attribute is required "
-                       "here cannot be decided from the data set", reference=ref,
-                       fix=f"read the condition; add {attr.keyword} if it holds for this object", **where)
+            warn_fix = undecided_fix(attr.keyword) if not steps else None
+            report = warning if warn_fix else info
+            yield report("iod.condition-not-checked", f"not checked: whether this Type {t} attribute is required "
+                         "here cannot be decided from the data set", reference=ref,
+                         fix=warn_fix or f"read the condition; add {attr.keyword} if it holds for this object",
+                         **where)
         required = bool(decided)
     if not required or (present and not empty and t.endswith("C")):
         return
@@ -334,7 +338,7 @@ def _condition(ctx: Context, module: ModulePlan, attr: Any, item: Dataset, steps
     """
     hand = condition_for(attr.keyword) if not steps else None
     if hand is not None:
-        return hand(item, ctx.ds, ctx.sop_class_uid or ""), False
+        return hand(item, ctx.ds, ctx.sop_class_uid or ""), is_exclusive(attr.keyword)
     parsed = parse_condition(getattr(attr, "condition", None))
     if parsed is None:
         return None, False
