@@ -101,6 +101,20 @@ def test_round_trip_send_find_get_and_results(orthanc: Orthanc, tmp_path: Path) 
     assert report["summary"]["failed"] == 0 and report["summary"]["stored"] >= 4
     for instance in report["instances"]:
         same_dataset(Path(instance["path"]), orthanc.file_of(instance["sop_instance_uid"]))
+    # And by STOW-RS: a second result set (fresh UIDs, so Orthanc holds none of it yet), read back by REST.
+    url = web_url(orthanc)
+    made = run_cli("create", "results", str(spec), "--source", str(tmp_path / "got"), "-o", str(tmp_path / "web"))
+    assert made.returncode == 0, made.stdout + made.stderr
+    stowed = run_cli("send", str(tmp_path / "web"), "--web", url, "--journal", str(tmp_path / "w.jsonl"), "--json")
+    assert stowed.returncode == 0, stowed.stdout + stowed.stderr
+    web_report = json.loads(stowed.stdout)
+    assert web_report["summary"]["stored"] == report["summary"]["stored"] and web_report["summary"]["failed"] == 0
+    source = {p.name.removesuffix(".dcm") for p in (tmp_path / "got").iterdir()}  # the set holds its source too
+    new_by_web = {i["sop_instance_uid"] for i in web_report["instances"]} - source
+    assert new_by_web and not new_by_web & {i["sop_instance_uid"] for i in report["instances"]}
+    for instance in web_report["instances"]:
+        assert orthanc.count_of(instance["sop_instance_uid"]) == 1
+        same_dataset(Path(instance["path"]), orthanc.file_of(instance["sop_instance_uid"]))
     # A DICOMDIR stands for the files it lists (the same instances: Orthanc confirms them again).
     by_index = send(str(tmp_path / "res" / "DICOMDIR"), orthanc.peer, "--no-check", "--journal", str(tmp_path / "d"),
                     "--json")
