@@ -85,6 +85,11 @@ def test_round_trip_send_find_get_and_results(orthanc: Orthanc, tmp_path: Path) 
         uid = str(dcmread(original).SOPInstanceUID)
         same_dataset(original, tmp_path / "got" / f"{uid}.dcm")  # Orthanc adds nothing
         same_dataset(original, orthanc.file_of(uid))
+    assert "files: 4 in, 4 written, 0 failed, 0 duplicate(s)" in got.stdout
+    again = run_cli("get", orthanc.peer, study_uid, "-o", str(tmp_path / "got"), "--json")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert json.loads(again.stdout)["files_summary"] == "4 in, 0 written, 0 failed, 4 duplicate(s)"
+    assert len(list((tmp_path / "got").iterdir())) == 4
 
     # The AI product's side: a result set made from the fetched study, sent back, read back.
     spec = Path(__file__).parents[2] / "src" / "dicomhelp" / "data" / "examples" / "results-example.yaml"
@@ -95,6 +100,20 @@ def test_round_trip_send_find_get_and_results(orthanc: Orthanc, tmp_path: Path) 
     report = json.loads(sent.stdout)
     assert report["summary"]["failed"] == 0 and report["summary"]["stored"] >= 4
     for instance in report["instances"]:
+        same_dataset(Path(instance["path"]), orthanc.file_of(instance["sop_instance_uid"]))
+    # And by STOW-RS: a second result set (fresh UIDs, so Orthanc holds none of it yet), read back by REST.
+    url = web_url(orthanc)
+    made = run_cli("create", "results", str(spec), "--source", str(tmp_path / "got"), "-o", str(tmp_path / "web"))
+    assert made.returncode == 0, made.stdout + made.stderr
+    stowed = run_cli("send", str(tmp_path / "web"), "--web", url, "--journal", str(tmp_path / "w.jsonl"), "--json")
+    assert stowed.returncode == 0, stowed.stdout + stowed.stderr
+    web_report = json.loads(stowed.stdout)
+    assert web_report["summary"]["stored"] == report["summary"]["stored"] and web_report["summary"]["failed"] == 0
+    source = {p.name.removesuffix(".dcm") for p in (tmp_path / "got").iterdir()}  # the set holds its source too
+    new_by_web = {i["sop_instance_uid"] for i in web_report["instances"]} - source
+    assert new_by_web and not new_by_web & {i["sop_instance_uid"] for i in report["instances"]}
+    for instance in web_report["instances"]:
+        assert orthanc.count_of(instance["sop_instance_uid"]) == 1
         same_dataset(Path(instance["path"]), orthanc.file_of(instance["sop_instance_uid"]))
     # A DICOMDIR stands for the files it lists (the same instances: Orthanc confirms them again).
     by_index = send(str(tmp_path / "res" / "DICOMDIR"), orthanc.peer, "--no-check", "--journal", str(tmp_path / "d"),
@@ -258,6 +277,34 @@ def test_receive_from_send_and_from_storescu(receiver: tuple[subprocess.Popen[st
     assert not [p for p in out.iterdir() if not p.name.endswith(".dcm")]  # no temporary files left
 
 
+def test_receive_never_overwrites_same_uid_twice(receiver: tuple[subprocess.Popen[str], int, Path],
+                                                 tmp_path: Path) -> None:
+    """Issue 17's rule in the SCP: same bytes again is a duplicate; other bytes under the same UID get ``_2``."""
+    proc, port, out = receiver
+    (original,) = sample_study(tmp_path / "study", slices=1)
+    uid = str(dcmread(original).SOPInstanceUID)
+    changed = dcmread(original)
+    changed.PatientName = "Other^Object"  # a vendor's resend with other content, same SOP Instance UID
+    (tmp_path / "changed").mkdir()
+    changed.save_as(tmp_path / "changed" / "x.dcm")
+    peer = f"{RECEIVER_AET}@127.0.0.1:{port}"
+    for n, folder in enumerate(("study", "study", "changed")):  # a journal each: the same file really goes twice
+        sent = send(str(tmp_path / folder), peer, "--journal", str(tmp_path / f"j{n}"), "--no-check")
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+    proc.terminate()
+    stdout, stderr = proc.communicate(timeout=20)
+    lines = stdout.splitlines()
+    assert len(lines) == 3, lines
+    assert lines[0] == f"stored {uid}.dcm (CT Image Storage) from DICOMHELP: valid"
+    assert lines[1].startswith(f"stored {uid}.dcm (CT Image Storage) from DICOMHELP: valid; duplicate: "), lines[1]
+    assert lines[2].startswith(f"stored {uid}_2.dcm (CT Image Storage) from DICOMHELP: valid; name taken: "
+                               f"{uid}.dcm"), lines[2]
+    assert "received: 3 in, 2 written, 0 failed, 1 duplicate(s)" in stderr
+    assert sorted(p.name for p in out.iterdir()) == [f"{uid}.dcm", f"{uid}_2.dcm"]  # no staging file left
+    same_dataset(original, out / f"{uid}.dcm")  # the first one is untouched
+    assert str(dcmread(out / f"{uid}_2.dcm").PatientName) == "Other^Object"
+
+
 def test_c_move_to_receive(orthanc: Orthanc, tmp_path: Path) -> None:
     originals = sample_study(tmp_path / "study", slices=3)
     assert send(str(tmp_path / "study"), orthanc.peer, "--journal", str(tmp_path / "j")).returncode == 0
@@ -312,6 +359,10 @@ def test_dicomweb_stow_qido_wado(orthanc: Orthanc, tmp_path: Path) -> None:
         uid = str(dcmread(original).SOPInstanceUID)
         same_dataset(original, tmp_path / "got" / f"{uid}.dcm")
         same_dataset(original, orthanc.file_of(uid))
+    assert "files: 2 in, 2 written, 0 failed, 0 duplicate(s)" in got.stdout
+    again = run_cli("get", study_uid, "--web", url, "-o", str(tmp_path / "got"))
+    assert again.returncode == 0 and "files: 2 in, 0 written, 0 failed, 2 duplicate(s)" in again.stdout, again.stdout
+    assert again.stdout.count(": duplicate: ") == 2 and len(list((tmp_path / "got").iterdir())) == 2
 
 
 def test_dicomweb_faults_are_one_line(orthanc: Orthanc, tmp_path: Path) -> None:

@@ -16,7 +16,9 @@ Examples:
   dicomhelp get 1.2.3.4 --web http://host:8042/dicom-web -o study/     WADO-RS
 
 \b
-Files are named by SOP Instance UID (<uid>.dcm) and written atomically.
+Files are named by SOP Instance UID (<uid>.dcm) and written atomically, never overwriting:
+the same bytes already there are a duplicate (written once), another object under a
+taken name becomes <uid>_2.dcm; the summary says N in, N written, N failed, N duplicates.
 Exit codes: 0 every instance retrieved; 1 some failed or no association; 2 usage error.
 """
 
@@ -46,13 +48,16 @@ def command(args: tuple[str, ...], web: str | None, out_dir: Path | None, move_t
         assert out_dir is not None
         from dicomhelp.net.web import parse_web, wado_study
 
-        written = wado_study(parse_web(web), study_uid, out_dir, timeout=timeout, retries=retries)
+        writer = wado_study(parse_web(web), study_uid, out_dir, timeout=timeout, retries=retries)
         if as_json:
-            print_json({"study_instance_uid": study_uid, "files": [str(p) for p in written]})
+            print_json({"study_instance_uid": study_uid, "files": [r.to_dict() for r in writer.received],
+                        "files_summary": writer.summary()})
         else:
-            for path in written:
-                click.echo(f"stored: {path}")
-            click.echo(f"{study_uid} from {parse_web(web)}: {len(written)} instance(s)")
+            for r in writer.received:
+                click.echo(f"stored: {r.path}" + (f": {r.note()}" if r.note() else ""))
+            click.echo(f"{study_uid} from {parse_web(web)}: {len(writer.received)} instance(s); "
+                       f"files: {writer.summary()}")
+        written = writer.received
         sys.exit(0 if written else 1)
     target = parse_peer(args[0], calling_aet=calling_aet, tls=tls, tls_ca=tls_ca)
     progress, done = progress_bar("retrieving", disabled=as_json)
@@ -71,6 +76,6 @@ def command(args: tuple[str, ...], web: str | None, out_dir: Path | None, move_t
     else:
         for r in report.received:
             click.echo(f"{'stored' if r.path else 'refused'}: {r.path or r.sop_instance_uid}"
-                       + (f": {r.reason}" if r.reason else ""))
+                       + (f": {r.reason or r.note()}" if r.reason or r.note() else ""))
         click.echo(report.summary())
     sys.exit(report.exit_code)

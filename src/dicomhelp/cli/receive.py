@@ -16,7 +16,10 @@ Examples:
 
 \b
 One line per instance: its file (<SOP Instance UID>.dcm), its kind, who sent it and
-the validator's verdict. Stop it with Ctrl-C.
+the validator's verdict. Nothing is overwritten: the same object sent again is a
+duplicate (written once); another object with a SOP Instance UID already in the
+folder becomes <uid>_2.dcm. Stop it with Ctrl-C; the summary (N in, N written,
+N failed, N duplicates) goes to stderr.
 Exit codes: 0 stopped after --count instances; 130/143 stopped by Ctrl-C/SIGTERM; 2 usage error (port taken).
 """
 
@@ -35,6 +38,7 @@ def command(out_dir: Path, port: int, aet: str, host: str, count: int | None, no
     """Receive instances by C-STORE into OUT, validating each one."""
     from dicomhelp.errors import UsageError
     from dicomhelp.net import start_receiver
+    from dicomhelp.net.store import StoreWriter
 
     enough = threading.Event()
     arrived = 0
@@ -48,8 +52,10 @@ def command(out_dir: Path, port: int, aet: str, host: str, count: int | None, no
             if count is not None and arrived >= count:
                 enough.set()
 
+    writer = StoreWriter(out_dir)
     try:
-        server = start_receiver(out_dir, port=port, aet=aet, host=host, check=not no_check, on_arrival=on_arrival)
+        server = start_receiver(out_dir, port=port, aet=aet, host=host, check=not no_check, on_arrival=on_arrival,
+                                writer=writer)
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                          hint="choose another --port") from None
@@ -59,3 +65,5 @@ def command(out_dir: Path, port: int, aet: str, host: str, count: int | None, no
             pass
     finally:
         server.shutdown()
+        writer.close()
+        click.echo(f"received: {writer.summary()}", err=True)

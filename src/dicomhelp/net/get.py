@@ -33,6 +33,7 @@ class RetrieveReport:
     status: int | None = None
     meaning: str = ""
     received: list[Received] = field(default_factory=list)
+    files: str = ""  # the output folder's summary (C-GET): N in, N written, N failed, N duplicate(s)
 
     @property
     def exit_code(self) -> int:
@@ -41,15 +42,14 @@ class RetrieveReport:
     def summary(self) -> str:
         text = (f"{self.study_uid} from {self.peer}: {self.completed} completed, {self.warning} with warnings, "
                 f"{self.failed} failed")
-        return text if self.status == 0 else f"{text}; {self.meaning}"
+        text = text if self.status == 0 else f"{text}; {self.meaning}"
+        return f"{text}; files: {self.files}" if self.files else text
 
     def to_dict(self) -> dict[str, Any]:
         return {"peer": self.peer.to_dict(), "study_instance_uid": self.study_uid, "completed": self.completed,
                 "failed": self.failed, "warning": self.warning,
                 "status": None if self.status is None else f"0x{self.status:04X}", "meaning": self.meaning,
-                "files": [{"path": str(r.path) if r.path else None, "sop_instance_uid": r.sop_instance_uid,
-                           "sop_class_uid": r.sop_class_uid, "status": f"0x{r.status:04X}", "reason": r.reason}
-                          for r in self.received]}
+                "files": [r.to_dict() for r in self.received], "files_summary": self.files}
 
 
 def study_sop_classes(peer: Peer, study_uid: str, timeouts: Timeouts) -> list[str]:
@@ -92,7 +92,9 @@ def get_study(peer: Peer, study_uid: str, out_dir: Path, *, timeouts: Timeouts |
     finally:
         if assoc.is_established:
             assoc.release()
+        writer.close()
     report.received = writer.received
+    report.files = writer.summary()
     return report
 
 

@@ -34,18 +34,22 @@ class Arrival:
         kind = UID(r.sop_class_uid).name if r.sop_class_uid else "unknown SOP class"
         if r.path is None:
             return f"refused {r.sop_instance_uid} ({kind}) from {r.calling_aet}: {r.reason}"
-        return f"stored {r.path.name} ({kind}) from {r.calling_aet}: {self.verdict}"
+        note = r.note()
+        return f"stored {r.path.name} ({kind}) from {r.calling_aet}: {self.verdict}" + (f"; {note}" if note else "")
 
     def to_dict(self) -> dict[str, Any]:
         r = self.received
-        return {"path": str(r.path) if r.path else None, "sop_instance_uid": r.sop_instance_uid,
-                "sop_class_uid": r.sop_class_uid, "calling_aet": r.calling_aet, "status": f"0x{r.status:04X}",
-                "reason": r.reason, "errors": self.errors, "warnings": self.warnings, "verdict": self.verdict}
+        return {**r.to_dict(), "calling_aet": r.calling_aet, "errors": self.errors, "warnings": self.warnings,
+                "verdict": self.verdict}
 
 
 def start_receiver(out_dir: Path, *, port: int, aet: str = "DICOMHELP", host: str = "127.0.0.1",
-                   check: bool = True, on_arrival: Callable[[Arrival], None] | None = None) -> Any:
-    """A running Storage SCP (a pynetdicom server: ``.shutdown()`` stops it); raises OSError if the port is taken."""
+                   check: bool = True, on_arrival: Callable[[Arrival], None] | None = None,
+                   writer: StoreWriter | None = None) -> Any:
+    """A running Storage SCP (a pynetdicom server: ``.shutdown()`` stops it); raises OSError if the port is taken.
+
+    ``writer`` (by default a new one on ``out_dir``) keeps the run's arrivals and its summary.
+    """
     from pynetdicom import ALL_TRANSFER_SYNTAXES, AE, AllStoragePresentationContexts, evt
 
     quiet_pynetdicom()
@@ -55,7 +59,7 @@ def start_receiver(out_dir: Path, *, port: int, aet: str = "DICOMHELP", host: st
     ae.add_supported_context(VERIFICATION)
     for cx in AllStoragePresentationContexts:
         ae.add_supported_context(cx.abstract_syntax, ALL_TRANSFER_SYNTAXES)
-    writer = StoreWriter(out_dir)
+    writer = writer or StoreWriter(out_dir)
 
     def on_store(event: Any) -> int:
         status, got = writer.handle(event)

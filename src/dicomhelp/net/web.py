@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from dicomhelp.errors import InputError, UsageError
 from dicomhelp.net.find import LEVELS, RETURN_KEYS, Query, text_of
 from dicomhelp.net.send import InstanceResult, Item, SendReport, SendRun
+from dicomhelp.net.store import StoreWriter
 
 STOW_BATCH = 50  # instances per STOW-RS request: one multipart body each
 
@@ -174,22 +175,25 @@ def qido(peer: WebPeer, query: Query, *, timeout: float = 60.0, retries: int = 2
 
 
 def wado_study(peer: WebPeer, study_uid: str, out_dir: Path, *, timeout: float = 60.0,
-               retries: int = 2) -> list[Path]:
-    """WADO-RS: the study's instances written atomically into ``out_dir``, named by SOP Instance UID."""
+               retries: int = 2) -> StoreWriter:
+    """WADO-RS: the study's instances placed into ``out_dir`` by the naming rule (:class:`StoreWriter`)."""
     import requests
 
-    from dicomhelp.io import write_atomic
     from dicomhelp.net.store import UID_PATTERN
 
     client = _client(peer, timeout, retries)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    writer = StoreWriter(out_dir)
     try:
         for ds in client.iter_study(study_uid):
             uid = str(ds.get("SOPInstanceUID", ""))
             if not UID_PATTERN.match(uid):
                 raise InputError(f"an instance of the study has no valid SOP Instance UID ({uid!r})", source=str(peer))
-            written.append(write_atomic(ds, out_dir / f"{uid}.dcm"))
+            _status, got = writer.write(ds, uid, str(ds.get("SOPClassUID", "")), "web")
+            if got.path is None:
+                raise InputError(f"cannot write {uid}.dcm: {got.reason}", source=str(out_dir))
     except (requests.RequestException, OSError) as exc:
         raise _http_error(exc, peer) from None
-    return written
+    finally:
+        writer.close()
+    return writer
