@@ -36,7 +36,7 @@ register("anonymize", "dicomhelp.cli.anonymize", "De-identify files by the PS3.1
 register("validate", "dicomhelp.cli.validate", "Check files against the standard; say what is wrong and how to fix it.")
 register("transcode", "dicomhelp.cli.transcode", "Re-encode pixels: RLE, JPEG-LS, JPEG 2000 or uncompressed.")
 register("extract", "dicomhelp.cli.extract", "Write out the PDF (or CDA, STL) inside an object.")
-register("render", "dicomhelp.cli.render", "Render an image through a presentation state (GSPS) into a PNG.")
+register("render", "dicomhelp.cli.render", "Render an image through a presentation state (GSPS) or with a segmentation (SEG) into a PNG.")
 register("view", "dicomhelp.cli.view", "See files, a study or a result set in the browser, every element explained.")
 register("echo", "dicomhelp.cli.echo", "Check that a PACS answers and accepts us (C-ECHO).")
 register("send", "dicomhelp.cli.send", "Send files to a PACS (C-STORE), checked first, nothing sent twice.")

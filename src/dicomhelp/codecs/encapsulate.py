@@ -92,11 +92,11 @@ def write_with_pixels(ds: Dataset, pending: PendingPixels | None, path: str | os
     An element pydicom refuses to write (a Command Set element in a damaged
     file, a value that does not fit its VR) is one line, and nothing is written.
     """
-    import struct
+    from dicomhelp.io.read import PYDICOM_REFUSALS
 
     try:
         _write_with_pixels(ds, pending, path)
-    except (ValueError, TypeError, KeyError, AttributeError, NotImplementedError, struct.error) as exc:
+    except PYDICOM_REFUSALS as exc:
         text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise InputError(f"cannot be written: {text}", source=str(path),
                          hint="repair or re-export the input first") from None

@@ -42,9 +42,11 @@ def decode_frames(ds: Dataset, source: str = "input") -> np.ndarray:
     native = _native_view(ds)
     if native is not None:
         return native
+    from dicomhelp.io.read import PYDICOM_REFUSALS
+
     try:
         arr = ds.pixel_array
-    except (NotImplementedError, RuntimeError, ValueError, AttributeError, KeyError, TypeError) as exc:
+    except (RuntimeError, *PYDICOM_REFUSALS) as exc:  # pixel handlers raise RuntimeError on bad data
         detail = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
         raise InputError(f"pixel data cannot be decoded: {detail[:300]}", source=source) from None
     try:

@@ -8,6 +8,7 @@ never a traceback, and so that pixel data is never loaded unless asked for.
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,6 +54,13 @@ class DicomFile:
 # BytesLengthException, NotImplementedError for unknown VRs...): reading is lenient,
 # so every one of them becomes a problem line.
 _READ_ERRORS = (Exception,)
+
+# What pydicom raises when it refuses a damaged value after reading: to convert it (NotImplementedError
+# for an unknown VR, BytesLengthException as ValueError) or to write it (struct.error, TypeError).
+# Not bugs of ours but of the input: callers turn them into one line naming the file. RuntimeError is
+# not here: pixel handlers raise it for bad data (decoders add it), our own helpers for crashes.
+PYDICOM_REFUSALS: tuple[type[Exception], ...] = (
+    ValueError, TypeError, KeyError, AttributeError, NotImplementedError, struct.error)
 
 
 def decode_all(ds: Dataset, source: str | os.PathLike[str]) -> None:
