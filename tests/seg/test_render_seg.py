@@ -117,3 +117,14 @@ def test_cli_render_seg_json_and_bad_input(study: Path, seg: Path, tmp_path: Pat
                    "-o", str(tmp_path / "y.png"))
     assert_clean_failure(proc, 2)
     assert "--seg goes with a presentation state" in proc.stderr and not (tmp_path / "y.png").exists()
+
+
+def test_a_truncated_seg_is_named_as_damaged(study: Path, seg: Path, tmp_path: Path) -> None:
+    cut = tmp_path / "cut.dcm"
+    cut.write_bytes(seg.read_bytes()[:3000])  # inside the Segment Sequence
+    proc = run_cli("render", str(cut), "--image", str(slice_path(study, 1)), "-o", str(tmp_path / "z.png"))
+    assert_clean_failure(proc, 1)
+    line = proc.stderr.strip()
+    assert len(line.splitlines()) == 1 and str(cut) in line, line
+    assert "past the end of the file" in line or "cut short" in line or "truncated" in line, line
+    assert not (tmp_path / "z.png").exists()

@@ -43,8 +43,24 @@ def read_segmentation(path: str | os.PathLike[str]) -> Any:
         with quiet_pydicom():
             return hd.seg.segread(path)
     except Exception as exc:  # noqa: BLE001 - a SEG highdicom cannot read: one line, no overlay
-        raise InputError(f"highdicom cannot read this segmentation: {str(exc).splitlines()[0][:160]}",
-                         source=os.fspath(path)) from None
+        reason = _damage(path) or str(exc).splitlines()[0][:160]
+        raise InputError(f"highdicom cannot read this segmentation: {reason}", source=os.fspath(path),
+                         hint="`dicomhelp validate` on it says what is wrong; re-export it") from None
+
+
+def _damage(path: str | os.PathLike[str]) -> str | None:
+    """What the lenient reader finds wrong with the file (truncation, bad lengths), said in plain words.
+
+    highdicom's own message for a damaged file names whatever attribute it missed first.
+    """
+    from dicomhelp.errors import DicomHelpError
+    from dicomhelp.io import read_file
+
+    try:
+        problems = read_file(path).problems
+    except DicomHelpError as exc:
+        return exc.message
+    return problems[0] if problems else None
 
 
 def segment_numbers(segmentation: Any) -> list[int]:
